@@ -1,0 +1,1 @@
+"""Rassylka backend: settings, models, message rules, services, the HTTP API and its CLI."""

@@ -1,0 +1,56 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+from redis import Redis
+
+from webapi import auth, cli
+from webapi.errors import register_error_handlers
+from webapi.extensions import api, db, migrate
+from webapi.resources import health, mailings, users
+from webapi.resources.common import INT64_SCHEMA, Int64Converter
+from webapi.settings import ROOT, Settings, load_settings
+
+MAX_BODY_BYTES = 1024 * 1024
+REQUIRED = ("DATABASE_URL", "REDIS_URL", "JWT_SECRET_KEY", "ADMIN_KEY")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the API app from settings (default: the environment)."""
+    settings = (settings or load_settings()).require(*REQUIRED)
+    app = Flask(__name__)
+    app.config.update(
+        SETTINGS=settings,
+        ADMIN_KEY=settings.admin_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        API_TITLE="Rassylka API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                                              "bearerFormat": "JWT"}}},
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    app.json.sort_keys = False
+    app.url_map.converters["int64"] = Int64Converter
+    app.extensions["redis"] = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    auth.configure_jwt(app, settings.jwt_secret_key)
+    api.init_app(app)
+    api.register_converter(Int64Converter, lambda converter: INT64_SCHEMA)
+    for module in (health, users, mailings):
+        api.register_blueprint(module.blp)
+    register_error_handlers(app)
+    cli.register(app)
+    return app
+

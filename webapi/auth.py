@@ -1,0 +1,106 @@
+"""Who is calling: JWT checks, the acting user's role from the database, and permission rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, g
+from flask_jwt_extended import get_jwt, verify_jwt_in_request
+
+from webapi import tokens
+from webapi.errors import ApiError, envelope
+from webapi.extensions import db, jwt
+from webapi.models import ApiClient, User, utcnow
+
+STAFF = ("moderator", "admin")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller: a token subject, the Telegram user acting (bot tokens only) and the role granted."""
+
+    subject: str
+    tg_id: int | None
+    role: str
+
+    def is_self(self, tg_id: int) -> bool:
+        """True when the bot acts for this very Telegram user."""
+        return self.tg_id is not None and self.tg_id == tg_id
+
+
+def configure_jwt(app: Flask, secret: str) -> None:
+    """Pin the algorithm, require issuer/audience/expiry and answer every failure with a 401 envelope."""
+    app.config.update(
+        JWT_SECRET_KEY=secret,
+        JWT_ALGORITHM=tokens.ALGORITHM,
+        JWT_DECODE_ALGORITHMS=[tokens.ALGORITHM],
+        JWT_ENCODE_ISSUER=tokens.ISSUER,
+        JWT_DECODE_ISSUER=tokens.ISSUER,
+        JWT_ENCODE_AUDIENCE=tokens.AUDIENCE,
+        JWT_DECODE_AUDIENCE=tokens.AUDIENCE,
+        JWT_DECODE_LEEWAY=10,
+        JWT_TOKEN_LOCATION=["headers"],
+    )
+    jwt.init_app(app)
+
+    def refuse(message: str):
+        return envelope(401, message), 401, {"WWW-Authenticate": "Bearer"}
+
+    jwt.unauthorized_loader(lambda reason: refuse("A bearer token is required."))
+    jwt.invalid_token_loader(lambda reason: refuse("The token is not valid."))
+    jwt.expired_token_loader(lambda header, payload: refuse("The token has expired."))
+    jwt.revoked_token_loader(lambda header, payload: refuse("The token has been revoked."))
+    jwt.token_verification_failed_loader(lambda header, payload: refuse("The token is not valid."))
+    jwt.token_verification_loader(_claims_are_complete)
+    jwt.token_in_blocklist_loader(_is_revoked)
+
+
+def _claims_are_complete(header: dict, payload: dict) -> bool:
+    if "exp" not in payload:
+        return False
+    subject = payload.get("sub", "")
+    if subject == tokens.BOT_SUBJECT:
+        tg_id = payload.get("tg_id")
+        return isinstance(tg_id, int) and not isinstance(tg_id, bool) and 0 < tg_id < 2**63
+    return subject.startswith(tokens.CLIENT_PREFIX) and bool(payload.get("jti"))
+
+
+def _is_revoked(header: dict, payload: dict) -> bool:
+    if payload.get("sub") == tokens.BOT_SUBJECT:
+        return False
+    client = db.session.scalar(db.select(ApiClient).where(ApiClient.token_id == payload.get("jti")))
+    return client is None or client.revoked_at is not None or client.expires_at <= utcnow()
+
+
+def current_actor() -> Actor:
+    """Verify the request's token once and resolve the acting role from the database."""
+    if "actor" in g:
+        return g.actor
+    verify_jwt_in_request()
+    claims = get_jwt()
+    subject = claims["sub"]
+    if subject == tokens.BOT_SUBJECT:
+        tg_id = int(claims["tg_id"])
+        user = db.session.get(User, tg_id)
+        actor = Actor(subject, tg_id, user.role if user else "subscriber")
+    else:
+        client = db.session.scalar(db.select(ApiClient).where(ApiClient.token_id == claims["jti"]))
+        actor = Actor(subject, None, client.role)
+    g.actor = actor
+    return actor
+
+
+def require_role(*roles: str) -> Actor:
+    """The actor, if its role is one of `roles`; otherwise 403."""
+    actor = current_actor()
+    if actor.role not in roles:
+        raise ApiError(403, f"This needs the {' or '.join(roles)} role.")
+    return actor
+
+
+def require_self_or_admin(tg_id: int) -> Actor:
+    """The actor, if it acts for `tg_id` itself or is an admin; otherwise 403."""
+    actor = current_actor()
+    if not (actor.is_self(tg_id) or actor.role == "admin"):
+        raise ApiError(403, "You may only act on your own subscription.")
+    return actor

@@ -1,0 +1,114 @@
+"""One error envelope for every failure: {"error": {"code", "message", "details"}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask
+from flask_smorest import Api
+from sqlalchemy.exc import DataError, IntegrityError
+from werkzeug.exceptions import HTTPException
+
+# Machine-readable codes by HTTP status, for errors raised without an explicit code.
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An expected failure that the client can act on."""
+
+    def __init__(self, status: int, message: str, details: Any = None, code: str | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details
+        self.code = code or CODES.get(status, "error")
+        self.headers = headers or {}
+
+
+def envelope(status: int, message: str, details: Any = None, code: str | None = None) -> dict:
+    """Build the error body every endpoint answers with."""
+    return {"error": {"code": code or CODES.get(status, "error"), "message": message, "details": details}}
+
+
+class ErrorBodySchema(ma.Schema):
+    """The inner error object."""
+
+    code = ma.fields.String(required=True, metadata={"description": "Machine-readable error code"})
+    message = ma.fields.String(required=True, metadata={"description": "What went wrong, for people"})
+    details = ma.fields.Raw(allow_none=True, metadata={"description": "Field errors or extra facts"})
+
+
+class ErrorSchema(ma.Schema):
+    """The error envelope."""
+
+    error = ma.fields.Nested(ErrorBodySchema, required=True)
+
+
+class EnvelopeApi(Api):
+    """flask-smorest Api that answers every error with our envelope."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException):
+        """Turn werkzeug/webargs HTTP errors into the envelope."""
+        data = getattr(error, "data", None) or {}
+        status = error.code or 500
+        details = data.get("errors") or data.get("messages")
+        if isinstance(details, dict) and set(details) <= {"json", "query", "path", "headers", "form", "files"}:
+            # webargs nests field errors by location; clients care about fields.
+            flat: dict[str, Any] = {}
+            for location, part in details.items():
+                if isinstance(part, dict):
+                    flat.update(part)
+                else:
+                    flat[location] = part
+            details = flat
+        message = data.get("message") or _MESSAGES.get(status) or error.description or error.name
+        return envelope(status, message, details), status, data.get("headers", {})
+
+
+_MESSAGES = {
+    400: "The request could not be understood: check that the body is valid JSON.",
+    404: "Nothing is here: check the URL and the id.",
+    405: "This method is not allowed on this URL.",
+    413: "The request body is larger than 1 MiB.",
+    422: "Some fields are invalid; see details.",
+    500: "Internal error.",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Register the envelope for our own errors and database constraint failures."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError):
+        return envelope(error.status, error.message, error.details, error.code), error.status, error.headers
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(error: IntegrityError):
+        from webapi.extensions import db
+
+        db.session.rollback()
+        return envelope(409, "The change conflicts with existing data.", None), 409
+
+    @app.errorhandler(DataError)
+    def _data_error(error: DataError):
+        from webapi.extensions import db
+
+        db.session.rollback()
+        return envelope(422, "A value is out of range for its field.", None), 422

@@ -1,0 +1,178 @@
+"""The data model: users, mailings with their buttons, the delivery ledger, audit log, API clients."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapi.extensions import db
+
+ROLES = ("subscriber", "moderator", "admin")
+USER_STATUSES = ("active", "unsubscribed", "blocked")
+MAILING_STATUSES = ("scheduled", "sending", "paused", "finished", "cancelled")
+DELIVERY_STATUSES = ("pending", "sending", "sent", "blocked", "failed", "unknown", "cancelled")
+FINAL_DELIVERY_STATUSES = ("sent", "blocked", "failed", "unknown", "cancelled")
+MEDIA_TYPES = ("photo", "animation", "video", "document", "audio", "voice")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+Timestamp = DateTime(timezone=True)
+
+
+class User(db.Model):
+    """A Telegram user known to the bot: a subscriber, moderator or admin."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_one_of("role", ROLES), name="role"),
+        CheckConstraint(_one_of("status", USER_STATUSES), name="status"),
+        Index("ix_users_status_role", "status", "role"),
+    )
+
+    tg_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_name: Mapped[str] = mapped_column(String(256), default="")
+    last_name: Mapped[str | None] = mapped_column(String(256))
+    username: Mapped[str | None] = mapped_column(String(64))
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16), default="subscriber", server_default="subscriber")
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow,
+                                                 server_default=func.now())
+    subscribed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class Mailing(db.Model):
+    """A message to every active subscriber at `send_at`, with ordered buttons and one media."""
+
+    __tablename__ = "mailings"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", MAILING_STATUSES), name="status"),
+        CheckConstraint(f"media_type IS NULL OR {_one_of('media_type', MEDIA_TYPES)}", name="media_type"),
+        CheckConstraint("(media_type IS NULL) = (media_file_id IS NULL)", name="media_pair"),
+        Index("ix_mailings_status_send_at", "status", "send_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text, default="")
+    send_at: Mapped[datetime] = mapped_column(Timestamp)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled", server_default="scheduled")
+    media_type: Mapped[str | None] = mapped_column(String(16))
+    media_file_id: Mapped[str | None] = mapped_column(String(2048))
+    author_tg_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.tg_id", ondelete="SET NULL"))
+    created_by: Mapped[str] = mapped_column(String(128), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow,
+                                                 server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    report_sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    buttons: Mapped[list[MailingButton]] = relationship(
+        order_by="MailingButton.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def media(self) -> dict | None:
+        """The attachment as the API shows it, or None."""
+        if self.media_type is None:
+            return None
+        return {"type": self.media_type, "file_id": self.media_file_id}
+
+
+class MailingButton(db.Model):
+    """One URL button of a mailing; `position` keeps the admin's chosen order."""
+
+    __tablename__ = "mailing_buttons"
+    __table_args__ = (UniqueConstraint("mailing_id", "position", name="uq_mailing_buttons_position"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    mailing_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("mailings.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(String(2048))
+
+
+class Delivery(db.Model):
+    """The ledger row of one mailing for one user: who got it, who did not, and why."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("mailing_id", "user_id", name="uq_deliveries_mailing_user"),
+        CheckConstraint(_one_of("status", DELIVERY_STATUSES), name="status"),
+        Index("ix_deliveries_claim", "mailing_id", "status", "next_attempt_at"),
+        Index("ix_deliveries_lease", "status", "lease_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    mailing_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("mailings.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.tg_id", ondelete="CASCADE"))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow,
+                                                 server_default=func.now())
+
+
+class AuditEntry(db.Model):
+    """Who (token subject and Telegram actor) did what to which object, and when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, server_default=func.now())
+    subject: Mapped[str] = mapped_column(String(128))
+    actor_tg_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict | None] = mapped_column(JSONB)
+
+
+class ApiClient(db.Model):
+    """A non-bot API client with a token issued from the CLI; revoking it refuses its token at once."""
+
+    __tablename__ = "api_clients"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'moderator')", name="role"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    token_id: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)

@@ -1,0 +1,202 @@
+"""Mailings: create, list, read, change, delete, validate a draft, stats and the delivery ledger."""
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from webapi.auth import STAFF, require_role
+from webapi.models import DELIVERY_STATUSES, MAILING_STATUSES
+from webapi.resources import protected_blueprint
+from webapi.resources.common import PageQuerySchema, StrictSchema, page_schema
+from webapi.services import mailings as service
+
+blp = protected_blueprint("mailings", __name__, "/api/v1/mailings", "Mailings and their delivery ledger.")
+
+
+class ButtonSchema(StrictSchema):
+    """A URL button; the list order is the order subscribers see."""
+
+    text = ma.fields.String(required=True)
+    url = ma.fields.String(required=True)
+
+
+class MediaSchema(StrictSchema):
+    """One attachment: a Telegram file_id or an http(s) URL."""
+
+    type = ma.fields.String(required=True, metadata={"enum": ["photo", "animation", "video", "document",
+                                                                "audio", "voice"]})
+    file_id = ma.fields.String(required=True)
+
+
+class DraftSchema(StrictSchema):
+    """Any subset of a mailing's fields, for checking without saving."""
+
+    name = ma.fields.String()
+    text = ma.fields.String()
+    send_at = ma.fields.AwareDateTime(metadata={"description": "ISO 8601 with a UTC offset"})
+    buttons = ma.fields.List(ma.fields.Nested(ButtonSchema))
+    media = ma.fields.Nested(MediaSchema, allow_none=True)
+
+
+class MailingCreateSchema(DraftSchema):
+    """A new mailing."""
+
+    name = ma.fields.String(required=True)
+    text = ma.fields.String(required=True)
+    send_at = ma.fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with a UTC offset"})
+
+
+class MailingPatchSchema(DraftSchema):
+    """Changes to a scheduled mailing, with the version they were made against."""
+
+    version = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
+
+
+class MailingSchema(ma.Schema):
+    """A mailing as the API shows it."""
+
+    id = ma.fields.Integer(required=True, metadata={"format": "int64"})
+    name = ma.fields.String(required=True)
+    text = ma.fields.String(required=True)
+    send_at = ma.fields.AwareDateTime(required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(MAILING_STATUSES))
+    buttons = ma.fields.List(ma.fields.Nested(ButtonSchema), required=True)
+    media = ma.fields.Nested(MediaSchema, allow_none=True, required=True)
+    author_tg_id = ma.fields.Integer(allow_none=True, metadata={"format": "int64"})
+    created_by = ma.fields.String(required=True)
+    version = ma.fields.Integer(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    updated_at = ma.fields.AwareDateTime(required=True)
+    started_at = ma.fields.AwareDateTime(allow_none=True)
+    finished_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class MailingQuerySchema(PageQuerySchema):
+    """Filters for the mailing list."""
+
+    status = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(MAILING_STATUSES)), load_default=list)
+
+
+class ValidationResultSchema(ma.Schema):
+    """The rules' verdict on a draft."""
+
+    valid = ma.fields.Boolean(required=True)
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()), required=True)
+
+
+class StatsSchema(ma.Schema):
+    """Delivery counts per status."""
+
+    mailing_id = ma.fields.Integer(required=True, metadata={"format": "int64"})
+    status = ma.fields.String(required=True)
+    total = ma.fields.Integer(required=True)
+    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+
+
+class DeliverySchema(ma.Schema):
+    """One ledger row."""
+
+    id = ma.fields.Integer(required=True, metadata={"format": "int64"})
+    user_id = ma.fields.Integer(required=True, metadata={"format": "int64"})
+    chat_id = ma.fields.Integer(allow_none=True, metadata={"format": "int64"})
+    status = ma.fields.String(required=True)
+    attempts = ma.fields.Integer(required=True)
+    message_id = ma.fields.Integer(allow_none=True, metadata={"format": "int64"})
+    last_error = ma.fields.String(allow_none=True)
+    sent_at = ma.fields.AwareDateTime(allow_none=True)
+    updated_at = ma.fields.AwareDateTime(required=True)
+
+
+class DeliveryQuerySchema(PageQuerySchema):
+    """Filters for the ledger."""
+
+    status = ma.fields.String(validate=ma.validate.OneOf(DELIVERY_STATUSES))
+
+
+MailingPageSchema = page_schema(MailingSchema, "MailingPage")
+DeliveryPageSchema = page_schema(DeliverySchema, "DeliveryPage")
+
+
+@blp.route("")
+class Mailings(MethodView):
+    """The mailing list."""
+
+    @blp.arguments(MailingQuerySchema, location="query")
+    @blp.response(200, MailingPageSchema)
+    def get(self, query):
+        """List mailings ordered by send time, with a total for jumping to the N-th."""
+        require_role(*STAFF)
+        items, total = service.list_mailings(query["status"], query["offset"], query["limit"])
+        return {"items": items, "total": total, "offset": query["offset"], "limit": query["limit"]}
+
+    @blp.arguments(MailingCreateSchema)
+    @blp.response(201, MailingSchema)
+    def post(self, draft):
+        """Create a scheduled mailing."""
+        actor = require_role(*STAFF)
+        return service.create_mailing(actor, draft)
+
+
+@blp.route("/validate")
+class ValidateDraft(MethodView):
+    """Checking a draft."""
+
+    @blp.arguments(DraftSchema)
+    @blp.response(200, ValidationResultSchema)
+    def post(self, draft):
+        """Check a (partial) draft against the message rules; nothing is saved."""
+        require_role(*STAFF)
+        errors = service.check_draft(draft, partial=True)
+        return {"valid": not errors, "errors": errors}
+
+
+@blp.route("/<int64:mailing_id>")
+class MailingItem(MethodView):
+    """One mailing."""
+
+    @blp.response(200, MailingSchema)
+    def get(self, mailing_id):
+        """Read a mailing."""
+        require_role(*STAFF)
+        return service.get_mailing(mailing_id)
+
+    @blp.arguments(MailingPatchSchema)
+    @blp.response(200, MailingSchema)
+    def patch(self, changes, mailing_id):
+        """Change a scheduled mailing; a stale version answers 409."""
+        actor = require_role(*STAFF)
+        version = changes.pop("version")
+        return service.update_mailing(actor, mailing_id, version, changes)
+
+    @blp.response(204)
+    def delete(self, mailing_id):
+        """Delete a scheduled mailing."""
+        actor = require_role(*STAFF)
+        service.delete_mailing(actor, mailing_id)
+
+
+@blp.route("/<int64:mailing_id>/stats")
+class MailingStats(MethodView):
+    """Delivery counts."""
+
+    @blp.response(200, StatsSchema)
+    def get(self, mailing_id):
+        """Count a mailing's deliveries per status."""
+        require_role(*STAFF)
+        mailing = service.get_mailing(mailing_id)
+        counts = service.delivery_counts(mailing_id)
+        return {"mailing_id": mailing_id, "status": mailing.status, "total": sum(counts.values()),
+                "counts": counts}
+
+
+@blp.route("/<int64:mailing_id>/deliveries")
+class MailingDeliveries(MethodView):
+    """The delivery ledger."""
+
+    @blp.arguments(DeliveryQuerySchema, location="query")
+    @blp.response(200, DeliveryPageSchema)
+    def get(self, query, mailing_id):
+        """List a mailing's deliveries, optionally by status."""
+        require_role(*STAFF)
+        service.get_mailing(mailing_id)
+        items, total = service.list_deliveries(mailing_id, query.get("status"), query["offset"], query["limit"])
+        return {"items": items, "total": total, "offset": query["offset"], "limit": query["limit"]}

@@ -1,0 +1,114 @@
+"""Subscribing, unsubscribing, roles and the admin key."""
+
+from __future__ import annotations
+
+import hmac
+
+from redis import Redis
+from sqlalchemy import case, func, literal_column, select
+from sqlalchemy.dialects.postgresql import insert
+
+from webapi.auth import Actor
+from webapi.errors import ApiError
+from webapi.extensions import db
+from webapi.models import User, utcnow
+from webapi.services.audit import record
+
+CLAIM_ATTEMPTS = 5
+CLAIM_WINDOW_SECONDS = 15 * 60
+
+
+def get_user(tg_id: int) -> User:
+    """The user, or 404."""
+    user = db.session.get(User, tg_id)
+    if user is None:
+        raise ApiError(404, f"No user with Telegram id {tg_id}: they must send /start to the bot first.")
+    return user
+
+
+def subscribe(tg_id: int, profile: dict) -> tuple[User, bool]:
+    """Create or re-activate a subscriber and refresh their names; returns (user, created)."""
+    now = utcnow()
+    names = {key: profile.get(key) for key in ("last_name", "username", "language_code")}
+    names["first_name"] = profile.get("first_name") or ""
+    stmt = insert(User).values(tg_id=tg_id, **names, status="active", subscribed_at=now,
+                               created_at=now, updated_at=now)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[User.tg_id],
+        set_={
+            **{key: stmt.excluded[key] for key in names},
+            "status": "active",
+            "updated_at": now,
+            # A returning subscriber's subscription starts again; an active one keeps its date.
+            "subscribed_at": case((User.status == "active", User.subscribed_at), else_=now),
+        },
+    ).returning(literal_column("xmax = 0").label("created"))
+    created = db.session.execute(stmt).scalar_one()
+    db.session.commit()
+    return db.session.get(User, tg_id, populate_existing=True), bool(created)
+
+
+def unsubscribe(tg_id: int) -> User:
+    """Mark the user unsubscribed: later mailings skip them."""
+    user = get_user(tg_id)
+    if user.status != "unsubscribed":
+        user.status = "unsubscribed"
+        user.unsubscribed_at = utcnow()
+        db.session.commit()
+    return user
+
+
+def list_users(role: str | None, status: str | None, offset: int, limit: int) -> tuple[list[User], int]:
+    """A page of users by filter, oldest first, with the total."""
+    query = select(User)
+    if role:
+        query = query.where(User.role == role)
+    if status:
+        query = query.where(User.status == status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.order_by(User.created_at, User.tg_id).offset(offset).limit(limit)).all()
+    return list(items), total
+
+
+def change_role(actor: Actor, tg_id: int, role: str) -> User:
+    """Give a user a new role; the last admin cannot be demoted."""
+    # Lock every admin row so two concurrent demotions cannot both pass the last-admin check.
+    admins = db.session.scalars(select(User.tg_id).where(User.role == "admin").with_for_update()).all()
+    user = db.session.get(User, tg_id, with_for_update=True)
+    if user is None:
+        db.session.rollback()
+        raise ApiError(404, f"No user with Telegram id {tg_id}: they must send /start to the bot first.")
+    old = user.role
+    if old == "admin" and role != "admin" and len(admins) <= 1:
+        db.session.rollback()
+        raise ApiError(409, "This is the last admin: make someone else admin first.", code="last_admin")
+    if old != role:
+        user.role = role
+        record(actor, "user.role_changed", "user", tg_id, old=old, new=role)
+    db.session.commit()
+    return user
+
+
+def claim_admin(actor: Actor, tg_id: int, key: str, admin_key: str, redis: Redis, source: str) -> User:
+    """Make the user an admin when `key` equals ADMIN_KEY; wrong keys are audited and rate limited."""
+    counters = (f"claim-admin:fail:user:{tg_id}", f"claim-admin:fail:source:{source}")
+    tries = [int(v or 0) for v in redis.mget(counters)]
+    if max(tries) >= CLAIM_ATTEMPTS:
+        retry_after = max(redis.ttl(k) for k in counters)
+        raise ApiError(429, "Too many wrong keys: try again later.", {"retry_after": max(retry_after, 1)},
+                       headers={"Retry-After": str(max(retry_after, 1))})
+    user = get_user(tg_id)
+    if not hmac.compare_digest(key.encode(), admin_key.encode()):
+        pipe = redis.pipeline()
+        for counter in counters:
+            pipe.incr(counter)
+            pipe.expire(counter, CLAIM_WINDOW_SECONDS, nx=True)
+        pipe.execute()
+        record(actor, "user.claim_admin_failed", "user", tg_id)
+        db.session.commit()
+        raise ApiError(403, "The key is not valid.", code="invalid_key")
+    if user.role != "admin":
+        record(actor, "user.claimed_admin", "user", tg_id, old=user.role)
+        user.role = "admin"
+    db.session.commit()
+    return user

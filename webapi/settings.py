@@ -1,0 +1,145 @@
+"""One settings module for every process: web, workers, scheduler and bot."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+ROOT = Path(__file__).resolve().parent.parent
+# Written by the local runner (`make run`): generated secrets and embedded service URLs.
+LOCAL_ENV_FILE = ROOT / "var" / "local.env"
+
+ADMIN_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+BOT_TOKEN_PATTERN = re.compile(r"\d+:[A-Za-z0-9_-]+")
+FREE_RATE_LIMIT = 30.0
+PAID_RATE_LIMIT = 1000.0
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed view of the environment, shared by every process."""
+
+    database_url: str | None
+    redis_url: str | None
+    jwt_secret_key: str | None
+    bot_token: str | None
+    telegram_api_url: str
+    api_url: str
+    admin_key: str | None
+    timezone: ZoneInfo
+    bot_language: str
+    broadcast_rate: float
+    paid_broadcast: bool
+    dashboard_user: str | None
+    dashboard_password: str | None
+    log_format: str
+
+    def require(self, *names: str) -> Settings:
+        """Raise ConfigError naming the first of `names` (env variable names) that is unset."""
+        for name in names:
+            if not getattr(self, name.lower()):
+                raise ConfigError(f"missing required setting {name}: set it in the environment or .env")
+        return self
+
+
+def _environment(environ: Mapping[str, str] | None) -> dict[str, str]:
+    if environ is not None:
+        return dict(environ)
+    merged: dict[str, str] = {}
+    for path in (LOCAL_ENV_FILE, ROOT / ".env"):
+        if path.is_file():
+            merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+    merged.update(os.environ)
+    return merged
+
+
+def _flag(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"", "0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {value!r}")
+
+
+def _sqlalchemy_url(url: str | None) -> str | None:
+    """Pin the psycopg2 driver: SQLAlchemy 2.1 would pick psycopg 3 for a bare postgresql:// URL."""
+    if url is None:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
+def load_settings(environ: Mapping[str, str] | None = None, require: Iterable[str] = ()) -> Settings:
+    """Read settings from `environ` (default: .env files overlaid by the process environment)."""
+    env = _environment(environ)
+
+    def get(name: str, default: str | None = None) -> str | None:
+        value = env.get(name, "").strip()
+        return value or default
+
+    admin_key = get("ADMIN_KEY")
+    if admin_key is not None and not ADMIN_KEY_PATTERN.fullmatch(admin_key):
+        raise ConfigError("ADMIN_KEY must be 1-64 characters of A-Z a-z 0-9 _ - (it goes into a deep link)")
+    bot_token = get("BOT_TOKEN")
+    if bot_token is not None and not BOT_TOKEN_PATTERN.fullmatch(bot_token):
+        raise ConfigError("BOT_TOKEN must look like <digits>:<secret>, as BotFather gives it")
+    try:
+        timezone = ZoneInfo(get("TIMEZONE", "Europe/Moscow"))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"TIMEZONE is not a known IANA zone: {get('TIMEZONE')!r}") from exc
+    language = get("BOT_LANGUAGE", "ru")
+    if language not in {"ru", "en"}:
+        raise ConfigError(f"BOT_LANGUAGE must be ru or en, got {language!r}")
+    paid = _flag("PAID_BROADCAST", get("PAID_BROADCAST", "false"))
+    try:
+        rate = float(get("BROADCAST_RATE", "25"))
+    except ValueError as exc:
+        raise ConfigError(f"BROADCAST_RATE must be a number, got {get('BROADCAST_RATE')!r}") from exc
+    ceiling = PAID_RATE_LIMIT if paid else FREE_RATE_LIMIT
+    if not 0 < rate <= ceiling:
+        raise ConfigError(f"BROADCAST_RATE must be above 0 and at most {ceiling:g} with PAID_BROADCAST={paid}")
+    log_format = get("LOG_FORMAT", "text")
+    if log_format not in {"text", "json"}:
+        raise ConfigError(f"LOG_FORMAT must be text or json, got {log_format!r}")
+
+    settings = Settings(
+        database_url=_sqlalchemy_url(get("DATABASE_URL")),
+        redis_url=get("REDIS_URL"),
+        jwt_secret_key=get("JWT_SECRET_KEY"),
+        bot_token=bot_token,
+        telegram_api_url=get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
+        api_url=get("API_URL", "http://127.0.0.1:8000").rstrip("/"),
+        admin_key=admin_key,
+        timezone=timezone,
+        bot_language=language,
+        broadcast_rate=rate,
+        paid_broadcast=paid,
+        dashboard_user=get("DASHBOARD_USER"),
+        dashboard_password=get("DASHBOARD_PASSWORD"),
+        log_format=log_format,
+    )
+    return settings.require(*require)
+
+
+def exit_on_config_error(factory):
+    """Call `factory()`; on a ConfigError print its one line and exit with status 2."""
+    try:
+        return factory()
+    except ConfigError as exc:
+        import sys
+
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
