@@ -34,8 +34,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
         API_SPEC_OPTIONS={
-            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                                              "bearerFormat": "JWT"}}},
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+            },
             "security": [{"bearerAuth": []}],
         },
     )
@@ -53,4 +54,3 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     cli.register(app)
     return app
-

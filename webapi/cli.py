@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from webapi import tokens
 from webapi.auth import Actor
@@ -22,9 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(tokens_group)
 
 
-@click.group("tokens")
-def tokens_group() -> None:
-    """Issue, list and revoke API tokens."""
+tokens_group = AppGroup("tokens", help="Issue, list and revoke API tokens.")
 
 
 @tokens_group.command("issue")

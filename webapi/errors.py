@@ -30,8 +30,14 @@ CODES = {
 class ApiError(Exception):
     """An expected failure that the client can act on."""
 
-    def __init__(self, status: int, message: str, details: Any = None, code: str | None = None,
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        details: Any = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -69,7 +75,14 @@ class EnvelopeApi(Api):
         data = getattr(error, "data", None) or {}
         status = error.code or 500
         details = data.get("errors") or data.get("messages")
-        if isinstance(details, dict) and set(details) <= {"json", "query", "path", "headers", "form", "files"}:
+        if isinstance(details, dict) and set(details) <= {
+            "json",
+            "query",
+            "path",
+            "headers",
+            "form",
+            "files",
+        }:
             # webargs nests field errors by location; clients care about fields.
             flat: dict[str, Any] = {}
             for location, part in details.items():

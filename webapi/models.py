@@ -59,8 +59,9 @@ class User(db.Model):
     role: Mapped[str] = mapped_column(String(16), default="subscriber", server_default="subscriber")
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow,
-                                                 server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        Timestamp, default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
     subscribed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
@@ -83,12 +84,15 @@ class Mailing(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="scheduled", server_default="scheduled")
     media_type: Mapped[str | None] = mapped_column(String(16))
     media_file_id: Mapped[str | None] = mapped_column(String(2048))
-    author_tg_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.tg_id", ondelete="SET NULL"))
+    author_tg_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.tg_id", ondelete="SET NULL")
+    )
     created_by: Mapped[str] = mapped_column(String(128), default="")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow,
-                                                 server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        Timestamp, default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
     started_at: Mapped[datetime | None] = mapped_column(Timestamp)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
     report_sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
@@ -143,8 +147,9 @@ class Delivery(db.Model):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
-    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow,
-                                                 server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        Timestamp, default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
 
 
 class AuditEntry(db.Model):

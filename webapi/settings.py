@@ -78,7 +78,7 @@ def _sqlalchemy_url(url: str | None) -> str | None:
         return None
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg2://" + url[len(prefix):]
+            return "postgresql+psycopg2://" + url[len(prefix) :]
     return url
 
 
@@ -110,7 +110,9 @@ def load_settings(environ: Mapping[str, str] | None = None, require: Iterable[st
         raise ConfigError(f"BROADCAST_RATE must be a number, got {get('BROADCAST_RATE')!r}") from exc
     ceiling = PAID_RATE_LIMIT if paid else FREE_RATE_LIMIT
     if not 0 < rate <= ceiling:
-        raise ConfigError(f"BROADCAST_RATE must be above 0 and at most {ceiling:g} with PAID_BROADCAST={paid}")
+        raise ConfigError(
+            f"BROADCAST_RATE must be above 0 and at most {ceiling:g} with PAID_BROADCAST={paid}"
+        )
     log_format = get("LOG_FORMAT", "text")
     if log_format not in {"text", "json"}:
         raise ConfigError(f"LOG_FORMAT must be text or json, got {log_format!r}")

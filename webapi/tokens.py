@@ -15,8 +15,9 @@ CLIENT_PREFIX = "client:"
 BOT_TOKEN_LIFETIME = timedelta(minutes=2)
 
 
-def mint_token(secret: str, subject: str, lifetime: timedelta, token_id: str | None = None,
-               **claims: object) -> str:
+def mint_token(
+    secret: str, subject: str, lifetime: timedelta, token_id: str | None = None, **claims: object
+) -> str:
     """Sign a bearer token for the API."""
     now = datetime.now(UTC)
     payload = {

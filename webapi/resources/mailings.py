@@ -22,8 +22,9 @@ class ButtonSchema(StrictSchema):
 class MediaSchema(StrictSchema):
     """One attachment: a Telegram file_id or an http(s) URL."""
 
-    type = ma.fields.String(required=True, metadata={"enum": ["photo", "animation", "video", "document",
-                                                                "audio", "voice"]})
+    type = ma.fields.String(
+        required=True, metadata={"enum": ["photo", "animation", "video", "document", "audio", "voice"]}
+    )
     file_id = ma.fields.String(required=True)
 
 
@@ -184,8 +185,12 @@ class MailingStats(MethodView):
         require_role(*STAFF)
         mailing = service.get_mailing(mailing_id)
         counts = service.delivery_counts(mailing_id)
-        return {"mailing_id": mailing_id, "status": mailing.status, "total": sum(counts.values()),
-                "counts": counts}
+        return {
+            "mailing_id": mailing_id,
+            "status": mailing.status,
+            "total": sum(counts.values()),
+            "counts": counts,
+        }
 
 
 @blp.route("/<int64:mailing_id>/deliveries")
@@ -198,5 +203,7 @@ class MailingDeliveries(MethodView):
         """List a mailing's deliveries, optionally by status."""
         require_role(*STAFF)
         service.get_mailing(mailing_id)
-        items, total = service.list_deliveries(mailing_id, query.get("status"), query["offset"], query["limit"])
+        items, total = service.list_deliveries(
+            mailing_id, query.get("status"), query["offset"], query["limit"]
+        )
         return {"items": items, "total": total, "offset": query["offset"], "limit": query["limit"]}

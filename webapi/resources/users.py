@@ -69,8 +69,9 @@ class Users(MethodView):
     def get(self, query):
         """List users, filtered by role and status."""
         require_role("admin")
-        items, total = service.list_users(query.get("role"), query.get("status"), query["offset"],
-                                          query["limit"])
+        items, total = service.list_users(
+            query.get("role"), query.get("status"), query["offset"], query["limit"]
+        )
         return {"items": items, "total": total, "offset": query["offset"], "limit": query["limit"]}
 
 
@@ -125,5 +126,11 @@ class ClaimAdmin(MethodView):
         if not actor.is_self(tg_id):
             raise ApiError(403, "Only the user themselves can claim the admin key.")
         source = request.remote_addr or "unknown"
-        return service.claim_admin(actor, tg_id, claim["key"], current_app.config["ADMIN_KEY"],
-                                   current_app.extensions["redis"], source)
+        return service.claim_admin(
+            actor,
+            tg_id,
+            claim["key"],
+            current_app.config["ADMIN_KEY"],
+            current_app.extensions["redis"],
+            source,
+        )

@@ -44,6 +44,10 @@ def _apply(mailing: Mailing, draft: dict) -> None:
         mailing.media_type = media["type"] if media else None
         mailing.media_file_id = media["file_id"] if media else None
     if "buttons" in draft:
+        if mailing.id is not None:
+            # Old rows must be gone before new ones take their positions (unique per mailing).
+            mailing.buttons.clear()
+            db.session.flush()
         mailing.buttons = [
             MailingButton(position=index, text=button["text"], url=button["url"])
             for index, button in enumerate(draft["buttons"])
@@ -58,8 +62,14 @@ def create_mailing(actor: Actor, draft: dict) -> Mailing:
     _apply(mailing, draft)
     db.session.add(mailing)
     db.session.flush()
-    record(actor, "mailing.created", "mailing", mailing.id, name=mailing.name,
-           send_at=mailing.send_at.isoformat())
+    record(
+        actor,
+        "mailing.created",
+        "mailing",
+        mailing.id,
+        name=mailing.name,
+        send_at=mailing.send_at.isoformat(),
+    )
     db.session.commit()
     return mailing
 
@@ -67,8 +77,12 @@ def create_mailing(actor: Actor, draft: dict) -> Mailing:
 def _require_scheduled(mailing: Mailing, verb: str) -> None:
     if mailing.status != "scheduled":
         db.session.rollback()
-        raise ApiError(409, f"Only a scheduled mailing can be {verb}; this one is {mailing.status}.",
-                       {"status": mailing.status}, code="wrong_status")
+        raise ApiError(
+            409,
+            f"Only a scheduled mailing can be {verb}; this one is {mailing.status}.",
+            {"status": mailing.status},
+            code="wrong_status",
+        )
 
 
 def update_mailing(actor: Actor, mailing_id: int, version: int, changes: dict) -> Mailing:
@@ -78,11 +92,20 @@ def update_mailing(actor: Actor, mailing_id: int, version: int, changes: dict) -
     if mailing.version != version:
         current = mailing.version
         db.session.rollback()
-        raise ApiError(409, "Someone else changed this mailing: reload it and apply your change again.",
-                       {"current_version": current}, code="version_conflict")
+        raise ApiError(
+            409,
+            "Someone else changed this mailing: reload it and apply your change again.",
+            {"current_version": current},
+            code="version_conflict",
+        )
     # send_at is checked only when it changes; the other fields are checked together, as sent.
-    merged = {"name": mailing.name, "text": mailing.text, "media": mailing.media,
-              "buttons": [{"text": b.text, "url": b.url} for b in mailing.buttons], **changes}
+    merged = {
+        "name": mailing.name,
+        "text": mailing.text,
+        "media": mailing.media,
+        "buttons": [{"text": b.text, "url": b.url} for b in mailing.buttons],
+        **changes,
+    }
     errors = check_draft(merged, partial=True)
     if errors:
         db.session.rollback()
@@ -116,14 +139,18 @@ def list_mailings(statuses: list[str], offset: int, limit: int) -> tuple[list[Ma
 def delivery_counts(mailing_id: int) -> dict[str, int]:
     """Deliveries of a mailing counted by status, every status present."""
     rows = db.session.execute(
-        select(Delivery.status, func.count()).where(Delivery.mailing_id == mailing_id).group_by(Delivery.status)
+        select(Delivery.status, func.count())
+        .where(Delivery.mailing_id == mailing_id)
+        .group_by(Delivery.status)
     ).all()
     counts = dict.fromkeys(DELIVERY_STATUSES, 0)
     counts.update({status: count for status, count in rows})
     return counts
 
 
-def list_deliveries(mailing_id: int, status: str | None, offset: int, limit: int) -> tuple[list[Delivery], int]:
+def list_deliveries(
+    mailing_id: int, status: str | None, offset: int, limit: int
+) -> tuple[list[Delivery], int]:
     """A page of a mailing's ledger rows, optionally by status."""
     query = select(Delivery).where(Delivery.mailing_id == mailing_id)
     if status:

@@ -31,8 +31,9 @@ def subscribe(tg_id: int, profile: dict) -> tuple[User, bool]:
     now = utcnow()
     names = {key: profile.get(key) for key in ("last_name", "username", "language_code")}
     names["first_name"] = profile.get("first_name") or ""
-    stmt = insert(User).values(tg_id=tg_id, **names, status="active", subscribed_at=now,
-                               created_at=now, updated_at=now)
+    stmt = insert(User).values(
+        tg_id=tg_id, **names, status="active", subscribed_at=now, created_at=now, updated_at=now
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=[User.tg_id],
         set_={
@@ -95,14 +96,19 @@ def claim_admin(actor: Actor, tg_id: int, key: str, admin_key: str, redis: Redis
     tries = [int(v or 0) for v in redis.mget(counters)]
     if max(tries) >= CLAIM_ATTEMPTS:
         retry_after = max(redis.ttl(k) for k in counters)
-        raise ApiError(429, "Too many wrong keys: try again later.", {"retry_after": max(retry_after, 1)},
-                       headers={"Retry-After": str(max(retry_after, 1))})
+        raise ApiError(
+            429,
+            "Too many wrong keys: try again later.",
+            {"retry_after": max(retry_after, 1)},
+            headers={"Retry-After": str(max(retry_after, 1))},
+        )
     user = get_user(tg_id)
     if not hmac.compare_digest(key.encode(), admin_key.encode()):
         pipe = redis.pipeline()
         for counter in counters:
+            # SET NX EX then INCR: the window starts at the first wrong key (works on Redis 6 too).
+            pipe.set(counter, 0, ex=CLAIM_WINDOW_SECONDS, nx=True)
             pipe.incr(counter)
-            pipe.expire(counter, CLAIM_WINDOW_SECONDS, nx=True)
         pipe.execute()
         record(actor, "user.claim_admin_failed", "user", tg_id)
         db.session.commit()

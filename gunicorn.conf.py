@@ -1,0 +1,15 @@
+"""gunicorn settings for the `web` process: threads, bound to $PORT."""
+
+import os
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104 - platforms route to it
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+# Never log request headers: they carry bearer tokens.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'

@@ -1,0 +1,1 @@
+"""The Telegram bot: subscription, admin registration, admin menu and the mailing constructor."""

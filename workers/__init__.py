@@ -1,0 +1,1 @@
+"""Background jobs: scheduling, fan-out, rate-limited sending and reports."""
