@@ -180,3 +180,18 @@ def moderator(make_user):
 def subscriber(make_user):
     """A plain subscriber's headers (acting through the bot)."""
     return bot_headers(make_user(1003))
+
+
+@pytest.fixture(scope="session")
+def live_api(app):
+    """The API served over real HTTP on a free port (for the bot and anything else that uses requests)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-api", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
