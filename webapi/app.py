@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from redis import Redis
 
-from webapi import auth, cli
+from webapi import auth, cli, monitoring
 from webapi.errors import register_error_handlers
 from webapi.extensions import api, db, migrate
 from webapi.resources import health, mailings, users
@@ -52,5 +52,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     for module in (health, users, mailings):
         api.register_blueprint(module.blp)
     register_error_handlers(app)
+    monitoring.init_app(app, settings)
     cli.register(app)
     return app
