@@ -13,3 +13,5 @@ accesslog = "-"
 errorlog = "-"
 # Never log request headers: they carry bearer tokens.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
+# Several gunicorn processes (web, dashboard) share a machine in local runs; none needs the control socket.
+control_socket_disable = True

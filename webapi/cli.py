@@ -20,7 +20,10 @@ CLI_ACTOR = Actor(subject="cli", tg_id=None, role="admin")
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
+    from webapi.demo import demo_group
+
     app.cli.add_command(tokens_group)
+    app.cli.add_command(demo_group)
 
 
 tokens_group = AppGroup("tokens", help="Issue, list and revoke API tokens.")

@@ -1,65 +1,165 @@
-"""`make run`: the whole stack on one machine, with embedded Postgres/Redis when no URLs are set."""
+"""`make run`: every Procfile process on this machine, with embedded services and the sandbox as needed."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import secrets
+import signal
 import subprocess
 import sys
+import time
 
+import requests
 from dotenv import dotenv_values
 
 from webapi.embedded import start_services
 from webapi.settings import LOCAL_ENV_FILE, ROOT
 
 VAR = ROOT / "var"
-# The Procfile processes `make run` starts; more join as they are built.
-LOCAL_PROCESSES = ("web",)
+DEMO_SUBSCRIBERS = 300
+GENERATED = ("JWT_SECRET_KEY", "ADMIN_KEY", "DASHBOARD_USER", "DASHBOARD_PASSWORD", "SANDBOX_BOT_TOKEN")
 
 
-def local_secrets() -> dict[str, str]:
-    """JWT_SECRET_KEY and ADMIN_KEY for local runs: generated once into var/local.env, then reused."""
+def procfile_processes() -> list[str]:
+    """Every long-running Procfile process (all but `release`)."""
+    names = [line.split(":", 1)[0] for line in (ROOT / "Procfile").read_text().splitlines() if ":" in line]
+    return [name for name in names if name != "release"]
+
+
+def _stored() -> dict[str, str]:
+    if not LOCAL_ENV_FILE.exists():
+        return {}
+    return {k: v for k, v in dotenv_values(LOCAL_ENV_FILE).items() if v}
+
+
+def _generate(name: str) -> str:
+    if name == "DASHBOARD_USER":
+        return "admin"
+    if name == "SANDBOX_BOT_TOKEN":
+        return f"{secrets.randbelow(9 * 10**9) + 10**9}:{secrets.token_urlsafe(26)}"
+    if name == "ADMIN_KEY":
+        return secrets.token_urlsafe(24)
+    return secrets.token_urlsafe(48)
+
+
+def local_environment() -> dict[str, str]:
+    """The environment for the local run: .env and the shell, plus secrets generated once into var/."""
     VAR.mkdir(exist_ok=True)
-    stored = {k: v for k, v in dotenv_values(LOCAL_ENV_FILE).items() if v} if LOCAL_ENV_FILE.exists() else {}
-    values = {
-        "JWT_SECRET_KEY": stored.get("JWT_SECRET_KEY") or secrets.token_urlsafe(48),
-        "ADMIN_KEY": stored.get("ADMIN_KEY") or secrets.token_urlsafe(24),
-    }
-    if values != {k: stored.get(k) for k in values}:
-        LOCAL_ENV_FILE.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
-        LOCAL_ENV_FILE.chmod(0o600)
-    return values
+    stored = _stored()
+    dotenv = {k: v for k, v in dotenv_values(ROOT / ".env").items() if v} if (ROOT / ".env").exists() else {}
+    env = {**dotenv, **{k: v for k, v in os.environ.items() if v}}
+    for name in GENERATED:
+        stored.setdefault(name, _generate(name))
+        env.setdefault(name, stored[name])
+    _write_local_env(stored)
+    return env
+
+
+def _write_local_env(values: dict[str, str]) -> None:
+    LOCAL_ENV_FILE.write_text("".join(f"{k}={v}\n" for k, v in sorted(values.items())))
+    LOCAL_ENV_FILE.chmod(0o600)
+
+
+def _wait_for_health(url: str, deadline: float) -> bool:
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def _bot_username(env: dict[str, str]) -> str:
+    try:
+        answer = requests.get(f"{env['TELEGRAM_API_URL']}/bot{env['BOT_TOKEN']}/getMe", timeout=10).json()
+        return answer["result"]["username"]
+    except (requests.RequestException, KeyError, ValueError):
+        return "<bot_username>"
+
+
+def banner(env: dict[str, str], port: int, sandbox_url: str | None) -> list[str]:
+    """The closing lines: how to act as the admin, where the docs and the dashboard are."""
+    key = env["ADMIN_KEY"]
+    lines = [
+        "",
+        "Rassylka is running. Ctrl-C stops everything; data stays in ./var for the next run.",
+        f"  API docs:   http://127.0.0.1:{port}/docs",
+        f"  Dashboard:  http://127.0.0.1:{port}/rq/  and  /metrics  (user {env['DASHBOARD_USER']}, "
+        f"password {env['DASHBOARD_PASSWORD']})",
+        f"  Admin key:  {key}   (kept in var/local.env)",
+    ]
+    if sandbox_url:
+        lines += [
+            f"  Telegram sandbox: {sandbox_url}/  - pick or create a user, then 'open the admin deep link'.",
+            "  Or with curl:",
+            f'    curl -s -XPOST {sandbox_url}/sandbox/users -d \'{{"id": 1, "first_name": "Admin"}}\'',
+            f'    curl -s -XPOST {sandbox_url}/sandbox/users/1/messages -d \'{{"text": "/start {key}"}}\'',
+            f'    curl -s -XPOST {sandbox_url}/sandbox/users/1/messages -d \'{{"text": "/newmailing"}}\'',
+            f"    curl -s '{sandbox_url}/sandbox/chats/1/messages'",
+        ]
+    else:
+        lines.append(f"  Become admin: https://t.me/{_bot_username(env)}?start={key}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Start embedded services if needed, migrate, then run the Procfile's processes with honcho."""
+    """Start what is missing, migrate, seed the sandbox demo, run the Procfile with honcho."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--sandbox-port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8081")))
+    parser.add_argument("--processes", nargs="*", default=None, help="Procfile processes (default: all)")
     args = parser.parse_args(argv)
 
-    env = dict(os.environ)
-    for key, value in local_secrets().items():
-        env.setdefault(key, value)
+    env = local_environment()
     services = start_services(
-        VAR, keep=True, database_url=env.get("DATABASE_URL") or None, redis_url=env.get("REDIS_URL") or None
+        VAR, keep=True, database_url=env.get("DATABASE_URL"), redis_url=env.get("REDIS_URL")
     )
-    env.update(DATABASE_URL=services.database_url, REDIS_URL=services.redis_url, PORT=str(args.port))
+    env.update(
+        DATABASE_URL=services.database_url,
+        REDIS_URL=services.redis_url,
+        PORT=str(args.port),
+        API_URL=f"http://127.0.0.1:{args.port}",
+    )
+    sandbox = None
+    if not env.get("BOT_TOKEN"):
+        from telegram_sandbox import SandboxServer
+
+        env["BOT_TOKEN"] = env["SANDBOX_BOT_TOKEN"]
+        sandbox = SandboxServer(host="127.0.0.1", port=args.sandbox_port, tokens=[env["BOT_TOKEN"]]).start()
+        env.update(TELEGRAM_API_URL=sandbox.url, SANDBOX_URL=sandbox.url)
+    env.setdefault("TELEGRAM_API_URL", "https://api.telegram.org")
+    # CLI commands (`flask --app wsgi tokens issue …`) find this run's stores while it is up.
+    _write_local_env({**_stored(), **{k: env[k] for k in ("DATABASE_URL", "REDIS_URL")}})
+
     bin_dir = os.path.dirname(sys.executable)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    flask = [os.path.join(bin_dir, "flask"), "--app", "wsgi"]
+    honcho = None
     try:
-        subprocess.run(
-            [os.path.join(bin_dir, "flask"), "--app", "wsgi", "db", "upgrade"], env=env, cwd=ROOT, check=True
-        )
-        print(f"API:      http://127.0.0.1:{args.port}/docs  (health: /health)", flush=True)
-        print(f"Admin key: {env['ADMIN_KEY']}  (kept in var/local.env)", flush=True)
-        result = subprocess.run(
-            [os.path.join(bin_dir, "honcho"), "start", *LOCAL_PROCESSES], env=env, cwd=ROOT, check=False
-        )
-        return result.returncode
+        subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True)
+        if sandbox:
+            subprocess.run(
+                [*flask, "demo", "seed", str(DEMO_SUBSCRIBERS), "--sandbox", sandbox.url],
+                env=env,
+                cwd=ROOT,
+                check=True,
+            )
+        processes = args.processes or procfile_processes()
+        honcho = subprocess.Popen([os.path.join(bin_dir, "honcho"), "start", *processes], env=env, cwd=ROOT)
+        if _wait_for_health(f"http://127.0.0.1:{args.port}/health", time.monotonic() + 90):
+            print("\n".join(banner(env, args.port, sandbox.url if sandbox else None)), flush=True)
+        return honcho.wait()
     except KeyboardInterrupt:
+        if honcho is not None:
+            honcho.send_signal(signal.SIGINT)
+            honcho.wait(timeout=30)
         return 0
     finally:
+        if sandbox:
+            sandbox.stop()
         services.stop()
 
 
