@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format run sandbox requirements clean
+.PHONY: install test lint format run sandbox bench requirements clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ run: $(STAMP)
 
 sandbox: $(STAMP)
 	$(BIN)/python -m telegram_sandbox
+
+# Figures, not pass/fail: each script prints one JSON line per scenario.
+bench: $(STAMP)
+	$(BIN)/python bench/sandbox_throughput.py --seconds 5
+	$(BIN)/python bench/api.py --seconds 10
 
 requirements: $(STAMP)
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements.in -o requirements.txt

@@ -1,0 +1,143 @@
+"""API speed under gunicorn: GET /mailings with 10,000 mailings in the table, and POST /mailings.
+
+Usage: python bench/api.py [--seconds 10] [--clients 8] [--mailings 10000]
+Prints one JSON line per scenario: requests, seconds, rps, p50_ms, p99_ms, errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import psycopg2
+import requests
+
+from stack import BENCH_SECRET, ROOT, free_port, stack, wait_until_healthy
+
+sys.path.insert(0, str(ROOT))
+from webapi.tokens import mint_token  # noqa: E402
+
+ADMIN_ID = 1
+
+
+def seed(database_url: str, mailings: int) -> None:
+    """One admin and `mailings` scheduled mailings, inserted in one statement."""
+    connection = psycopg2.connect(database_url.replace("postgresql+psycopg2", "postgresql"))
+    with connection, connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO users (tg_id, first_name, role, status) VALUES (%s, 'Bench', 'admin', 'active')",
+            (ADMIN_ID,),
+        )
+        cursor.execute(
+            "INSERT INTO mailings (name, text, send_at, status, created_by, version) "
+            "SELECT 'bench ' || n, '<b>Bench</b> mailing ' || n, now() + n * interval '1 minute', 'scheduled', "
+            "'bench', 1 FROM generate_series(1, %s) AS n",
+            (mailings,),
+        )
+    connection.close()
+
+
+def run(label: str, clients: int, seconds: float, call) -> dict:
+    """Drive `call(session)` from `clients` threads for `seconds`; collect latencies."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client() -> None:
+        nonlocal errors
+        session = requests.Session()
+        local, failed = [], 0
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            ok = call(session)
+            local.append(time.perf_counter() - started)
+            failed += not ok
+        with lock:
+            latencies.extend(local)
+            errors += failed
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    begun = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - begun
+    latencies.sort()
+    return {
+        "scenario": label,
+        "clients": clients,
+        "requests": len(latencies),
+        "seconds": round(elapsed, 2),
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+        "errors": errors,
+    }
+
+
+def main() -> None:
+    """Seed, start gunicorn as the Procfile does, measure both endpoints."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--mailings", type=int, default=10_000)
+    args = parser.parse_args()
+    port = free_port()
+    with stack(PORT=str(port)) as env:
+        seed(env["DATABASE_URL"], args.mailings)
+        bin_dir = os.path.dirname(sys.executable)
+        web = subprocess.Popen(
+            [
+                os.path.join(bin_dir, "gunicorn"),
+                "wsgi:app",
+                "--config",
+                "gunicorn.conf.py",
+                "--access-logfile",
+                "/dev/null",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_until_healthy(base + "/health")
+            token = mint_token(BENCH_SECRET, "telebot", timedelta(hours=1), tg_id=ADMIN_ID)
+            headers = {"Authorization": f"Bearer {token}"}
+
+            def list_page(session) -> bool:
+                offset = random.randrange(args.mailings)
+                response = session.get(f"{base}/api/v1/mailings?offset={offset}&limit=20", headers=headers)
+                return response.status_code == 200
+
+            def create(session) -> bool:
+                body = {
+                    "name": "bench",
+                    "text": "<b>Bench</b> <i>mailing</i>",
+                    "send_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+                    "buttons": [{"text": "Open", "url": "https://example.org"}],
+                }
+                return session.post(f"{base}/api/v1/mailings", json=body, headers=headers).status_code == 201
+
+            for label, call in (("api_get_mailings", list_page), ("api_post_mailings", create)):
+                result = run(label, args.clients, args.seconds, call)
+                result["mailings_in_table"] = args.mailings
+                print(json.dumps(result), flush=True)
+        finally:
+            web.terminate()
+            web.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
