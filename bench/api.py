@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg2
 import requests
-
 from stack import BENCH_SECRET, ROOT, free_port, stack, wait_until_healthy
 
 sys.path.insert(0, str(ROOT))
@@ -38,7 +37,8 @@ def seed(database_url: str, mailings: int) -> None:
         )
         cursor.execute(
             "INSERT INTO mailings (name, text, send_at, status, created_by, version) "
-            "SELECT 'bench ' || n, '<b>Bench</b> mailing ' || n, now() + n * interval '1 minute', 'scheduled', "
+            "SELECT 'bench ' || n, '<b>Bench</b> mailing ' || n, now() + n * interval '1 minute', "
+            "'scheduled', "
             "'bench', 1 FROM generate_series(1, %s) AS n",
             (mailings,),
         )
