@@ -1,4 +1,4 @@
-"""``python -m telegram_sandbox [--host H] [--port P] [--token T ...] [--no-limits]``."""
+"""``python -m telegram_sandbox [--host H] [--port P] [--token T ...] [--no-limits] [--admin-key K]``."""
 
 import argparse
 import asyncio
@@ -16,6 +16,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", action="append", default=[], help="pre-register a bot (repeatable)")
     parser.add_argument("--no-limits", action="store_true", help="start with flood limits off")
+    parser.add_argument(
+        "--admin-key", default=None, help="what the page's admin deep link sends (default: env ADMIN_KEY)"
+    )
     args = parser.parse_args(argv)
     for token in args.token:
         if not TOKEN_RE.match(token):
@@ -26,8 +29,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def serve(args: argparse.Namespace) -> None:
     """Serve until SIGINT or SIGTERM."""
     world = World(limits_enabled=not args.no_limits, tokens=tuple(args.token))
-    runner, port = await start_site(world, args.host, args.port)
-    print(f"telegram sandbox listening on http://{args.host}:{port}", flush=True)
+    runner, port = await start_site(world, args.host, args.port, args.admin_key)
+    print(f"telegram sandbox listening on http://{args.host}:{port} (open it in a browser)", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -6,19 +6,23 @@ import threading
 
 from aiohttp import web
 
-from telegram_sandbox import control
+from telegram_sandbox import control, ui
 from telegram_sandbox.botapi import WORLD, handle_bot_api, handle_file, handle_not_found
 from telegram_sandbox.state import World
 
 
-def build_app(world: World) -> web.Application:
-    """The sandbox application: Bot API, file downloads, control API and the index page."""
+def build_app(world: World, admin_key: str | None = None) -> web.Application:
+    """The sandbox application: Bot API, file downloads, control API and the browser page.
+
+    ``admin_key`` is what the page's "admin deep link" sends; None reads env ``ADMIN_KEY``.
+    """
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app[WORLD] = world
     app.router.add_route("*", "/bot{token}/{method}", handle_bot_api)
     app.router.add_route("*", "/bot{token}", handle_not_found)
     app.router.add_get("/file/bot{token}/{path:.+}", handle_file)
     control.add_routes(app)
+    ui.add_routes(app, admin_key)
 
     async def on_shutdown(app: web.Application) -> None:
         world.stop_event.set()
@@ -30,10 +34,12 @@ def build_app(world: World) -> web.Application:
     return app
 
 
-async def start_site(world: World, host: str, port: int) -> tuple[web.AppRunner, int]:
+async def start_site(
+    world: World, host: str, port: int, admin_key: str | None = None
+) -> tuple[web.AppRunner, int]:
     """Start serving; return the runner and the port actually bound."""
     runner = web.AppRunner(
-        build_app(world),
+        build_app(world, admin_key),
         access_log=None,
         handler_cancellation=True,
         shutdown_timeout=1.0,
@@ -51,9 +57,15 @@ class SandboxServer:
     """The sandbox in a background thread with its own event loop: ``start()``, ``url``, ``stop()``."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, limits: bool = True, tokens: list[str] | tuple = ()
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        limits: bool = True,
+        tokens: list[str] | tuple = (),
+        admin_key: str | None = None,
     ) -> None:
         self.host = host
+        self.admin_key = admin_key
         self.port = port
         self.limits = limits
         self.tokens = tuple(tokens)
@@ -90,7 +102,7 @@ class SandboxServer:
     async def _serve(self) -> None:
         try:
             self.world = World(limits_enabled=self.limits, tokens=self.tokens)
-            self._runner, self.port = await start_site(self.world, self.host, self.port)
+            self._runner, self.port = await start_site(self.world, self.host, self.port, self.admin_key)
             self._stopped = asyncio.Event()
         except BaseException as error:  # reported to start() in the calling thread
             self._error = error

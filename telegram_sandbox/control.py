@@ -232,24 +232,9 @@ async def reset(request: web.Request, world: World) -> dict:
     return {"reset": True, "kept_users": len(world.users)}
 
 
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Telegram sandbox</title></head>
-<body><main id="app"><h1>Telegram sandbox</h1>
-<p>A local Bot API server for Rassylka. Bot API at <code>/bot&lt;token&gt;/&lt;method&gt;</code>,
-control API under <code>/sandbox/</code> (see telegram_sandbox/README.md).</p>
-<p>A browser UI will live here.</p></main></body></html>
-"""
-
-
-async def index(request: web.Request) -> web.Response:
-    """Placeholder page for the coming browser UI."""
-    return web.Response(text=_PAGE, content_type="text/html")
-
-
 def add_routes(app: web.Application) -> None:
-    """Register every control endpoint and the index page."""
+    """Register every control endpoint."""
     router = app.router
-    router.add_get("/", index)
     router.add_post("/sandbox/users", create_user)
     router.add_post("/sandbox/users/bulk", create_users_bulk)
     router.add_get("/sandbox/users", list_users)

@@ -93,6 +93,13 @@ class FaultBook:
         self.rules.append(fault)
         return fault
 
+    def remove(self, fault_id: int) -> bool:
+        """Remove one rule by id; False when there is none with that id."""
+        kept = [fault for fault in self.rules if fault.id != fault_id]
+        removed = len(kept) != len(self.rules)
+        self.rules[:] = kept
+        return removed
+
     def clear(self) -> None:
         """Remove every rule (the fired counters stay)."""
         self.rules.clear()

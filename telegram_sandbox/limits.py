@@ -147,11 +147,19 @@ class RateLimiter:
             result = self.default
         else:
             result = self.per_token[token] = self.config(token).updated(changes)
+        self._restart_buckets()
+        return result
+
+    def forget(self, token: str) -> None:
+        """Drop a token's own limits, so the default applies to it again; buckets start full."""
+        self.per_token.pop(token, None)
+        self._restart_buckets()
+
+    def _restart_buckets(self) -> None:
         self._global.clear()
         self._chats.clear()
         self._wait_until.clear()
         self._chat_wait_until.clear()
-        return result
 
     def token_counters(self, token: str) -> TokenCounters:
         """Counters of a token, created on first use."""

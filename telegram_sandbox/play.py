@@ -40,6 +40,7 @@ def _incoming(bot: Bot, user: User, fields: dict) -> dict:
         **fields,
     }
     log.records[message_id] = Record(message, False)
+    log.touch()
     return bot.queue_update("message", message)
 
 

@@ -14,7 +14,7 @@ from telegram_sandbox.params import (
     json_param,
     text_param,
 )
-from telegram_sandbox.state import Bot, Group, Record, User, World
+from telegram_sandbox.state import Bot, ChatLog, Group, Record, User, World
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -192,6 +192,7 @@ def deliver(
     if params and bool_param(params, "protect_content"):
         message["has_protected_content"] = True
     log.records[message_id] = Record(message, True, reply_keyboard=keyboard)
+    log.touch()
     if isinstance(target, User):
         target.received += 1
     world.limiter.record_sent(bot.token, target.id)
@@ -263,7 +264,7 @@ def copy_message(world: World, bot: Bot, params: dict) -> dict:
     return {"message_id": message["message_id"]}
 
 
-def _record_to_edit(world: World, bot: Bot, params: dict) -> tuple[User | Group, Record]:
+def _record_to_edit(world: World, bot: Bot, params: dict) -> tuple[User | Group, ChatLog, Record]:
     if params.get("inline_message_id"):
         raise bad_request("MESSAGE_ID_INVALID")
     chat_id = chat_id_param(params)
@@ -277,10 +278,12 @@ def _record_to_edit(world: World, bot: Bot, params: dict) -> tuple[User | Group,
         raise bad_request("message to edit not found")
     if not record.outgoing:
         raise bad_request("message can't be edited")
-    return target, record
+    return target, log, record
 
 
-def _apply_edit(record: Record, fields: dict, markup: dict | None, replaced: tuple[str, ...]) -> dict:
+def _apply_edit(
+    log: ChatLog, record: Record, fields: dict, markup: dict | None, replaced: tuple[str, ...]
+) -> dict:
     """Replace content keys and the inline keyboard (absent means removed, as in Telegram)."""
     current = record.message
     new = {key: value for key, value in current.items() if key not in replaced and key != "reply_markup"}
@@ -292,37 +295,40 @@ def _apply_edit(record: Record, fields: dict, markup: dict | None, replaced: tup
     new["edit_date"] = int(time.time())
     record.message = new
     record.edited = True
+    log.touch()
     return new
 
 
 def edit_message_text(world: World, bot: Bot, params: dict) -> dict:
     """editMessageText."""
-    target, record = _record_to_edit(world, bot, params)
+    target, log, record = _record_to_edit(world, bot, params)
     if "text" not in record.message:
         raise bad_request("there is no text in the message to edit")
     fields = _text_fields(params)
     markup, _ = parse_reply_markup(params)
     check_reachable(target)
-    return _apply_edit(record, fields, markup, ("text", "entities", "link_preview_options"))
+    return _apply_edit(log, record, fields, markup, ("text", "entities", "link_preview_options"))
 
 
 def edit_message_caption(world: World, bot: Bot, params: dict) -> dict:
     """editMessageCaption."""
-    target, record = _record_to_edit(world, bot, params)
+    target, log, record = _record_to_edit(world, bot, params)
     if "text" in record.message:
         raise bad_request("there is no caption in the message to edit")
     fields = _caption_fields(params)
     markup, _ = parse_reply_markup(params)
     check_reachable(target)
-    return _apply_edit(record, fields, markup, ("caption", "caption_entities", "show_caption_above_media"))
+    return _apply_edit(
+        log, record, fields, markup, ("caption", "caption_entities", "show_caption_above_media")
+    )
 
 
 def edit_message_reply_markup(world: World, bot: Bot, params: dict) -> dict:
     """editMessageReplyMarkup."""
-    target, record = _record_to_edit(world, bot, params)
+    target, log, record = _record_to_edit(world, bot, params)
     markup, _ = parse_reply_markup(params)
     check_reachable(target)
-    return _apply_edit(record, {}, markup, ())
+    return _apply_edit(log, record, {}, markup, ())
 
 
 def delete_message(world: World, bot: Bot, params: dict) -> bool:
@@ -337,4 +343,5 @@ def delete_message(world: World, bot: Bot, params: dict) -> bool:
     if record is None or record.deleted:
         raise bad_request("message to delete not found")
     record.deleted = True
+    log.touch()
     return True

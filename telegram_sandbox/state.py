@@ -19,6 +19,9 @@ USER_STATUSES = ("active", "blocked", "deactivated", "missing")
 FIRST_USER_ID = 100_000_001
 FIRST_GROUP_ID = -4_000_000_001
 FIRST_SUPERGROUP_ID = -1_002_000_000_001
+# Chat versions come from one counter for the whole process, so a version seen before a reset
+# is never mistaken for one after it.
+_chat_versions = itertools.count(1)
 
 
 @dataclass(slots=True, eq=False)
@@ -115,6 +118,11 @@ class ChatLog:
 
     next_id: int = 1
     records: dict[int, Record] = field(default_factory=dict)
+    version: int = 0
+
+    def touch(self) -> None:
+        """Note that a message of this chat was added, edited or deleted (the page polls for this)."""
+        self.version = next(_chat_versions)
 
     def take_id(self) -> int:
         """Reserve the next message id of this chat."""

@@ -128,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         from telegram_sandbox import SandboxServer
 
         env["BOT_TOKEN"] = env["SANDBOX_BOT_TOKEN"]
-        sandbox = SandboxServer(host="127.0.0.1", port=args.sandbox_port, tokens=[env["BOT_TOKEN"]]).start()
+        sandbox = SandboxServer(
+            host="127.0.0.1", port=args.sandbox_port, tokens=[env["BOT_TOKEN"]], admin_key=env["ADMIN_KEY"]
+        ).start()
         env.update(TELEGRAM_API_URL=sandbox.url, SANDBOX_URL=sandbox.url)
     env.setdefault("TELEGRAM_API_URL", "https://api.telegram.org")
     # CLI commands (`flask --app wsgi tokens issue …`) find this run's stores while it is up.

@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import requests
@@ -11,12 +12,25 @@ from telegram_sandbox import SandboxServer
 from telegram_sandbox.client import SandboxClient
 
 TOKEN = "123456:TEST-token_1"
+ADMIN_KEY = "sandbox-admin-key_1"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
 def sandbox_server():
     """A running sandbox (limits on, as Telegram)."""
-    server = SandboxServer(host="127.0.0.1", port=0, limits=True, tokens=[TOKEN]).start()
+    server = SandboxServer(host="127.0.0.1", port=0, limits=True, tokens=[TOKEN], admin_key=ADMIN_KEY).start()
     yield server
     server.stop()
 
@@ -95,3 +109,51 @@ def no_limits(sandbox) -> SandboxClient:
     """The sandbox with flood limits off (reset turns them back on)."""
     sandbox.set_limits(enabled=False)
     return sandbox
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's headless Chromium driven by Playwright, one per test session."""
+    # Imported here so the Bot API tests above need no browser stack.
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(chromium, sandbox_server, sandbox):
+    """Open the sandbox page in a fresh browser context: ``open_page(width=360, height=740)``."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=10_000)
+    contexts = []
+    errors: list[str] = []
+
+    def open_(width: int = 1280, height: int = 800):
+        context = chromium.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(sandbox_server.url + "/")
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def screenshot(request) -> Callable:
+    """Save a page's screenshot as test-artifacts/screenshots/<test name>-<label>.png."""
+
+    def take(page, label: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{request.node.name}-{label}.png"
+        page.screenshot(path=str(path), full_page=False)
+        return path
+
+    return take
