@@ -1,0 +1,223 @@
+"""Per-update context handed to every handler: who is acting, their language, role and replies."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from redis import Redis
+from redis.exceptions import RedisError
+from telebot import TeleBot, types
+from telebot.apihelper import ApiTelegramException
+from telebot.handler_backends import BaseMiddleware, CancelUpdate
+
+from telebot_app import texts
+from telebot_app.api_client import ApiClient, ApiError, ApiUnavailable
+from telebot_app.drafts import BrowserMemory, DraftStore
+from webapi.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STAFF = ("moderator", "admin")
+NOT_ASKED = object()
+LOCK_STRIPES = 64
+
+
+@dataclass
+class Runtime:
+    """What lives as long as the bot process: settings, the API client and the Redis stores."""
+
+    settings: Settings
+    api: ApiClient
+    redis: Redis
+    drafts: DraftStore
+    browser: BrowserMemory
+
+
+class Refused(Exception):
+    """The acting user may not do this; the refusal has been shown already."""
+
+
+class Context:
+    """One update: the acting user, their language, role (asked once) and ways to answer."""
+
+    def __init__(self, bot: TeleBot, runtime: Runtime, update: types.Message | types.CallbackQuery) -> None:
+        self.bot = bot
+        self.runtime = runtime
+        self.api = runtime.api
+        self.settings = runtime.settings
+        self.zone = runtime.settings.timezone
+        self.call = update if isinstance(update, types.CallbackQuery) else None
+        self.message = update.message if self.call else update
+        self.user = update.from_user
+        self.user_id = update.from_user.id
+        self.chat_id = self.message.chat.id if self.message else self.user_id
+        self.lang = texts.language_for(update.from_user.language_code, runtime.settings.bot_language)
+        self.answered = False
+        self._role = NOT_ASKED
+
+    # Texts and replies
+    def t(self, key: str, **values: object) -> str:
+        """A catalog text in the user's language."""
+        return texts.text(self.lang, key, **values)
+
+    def reply(self, key: str, markup: types.InlineKeyboardMarkup | None = None, **values) -> types.Message:
+        """Send a catalog text to the user's chat."""
+        return self.send(self.t(key, **values), markup)
+
+    def send(self, html: str, markup: types.InlineKeyboardMarkup | None = None) -> types.Message:
+        """Send rendered HTML to the user's chat."""
+        return self.bot.send_message(
+            self.chat_id, html, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
+        )
+
+    def edit(self, html: str, markup: types.InlineKeyboardMarkup | None = None) -> None:
+        """Replace the pressed message's text and keyboard (or send anew when it cannot be edited)."""
+        if self.call is None or self.call.message is None:
+            self.send(html, markup)
+            return
+        try:
+            self.bot.edit_message_text(
+                html,
+                self.chat_id,
+                self.call.message.message_id,
+                parse_mode="HTML",
+                reply_markup=markup,
+                disable_web_page_preview=True,
+            )
+        except ApiTelegramException as exc:
+            if "message is not modified" in (exc.description or ""):
+                return
+            self.send(html, markup)
+
+    def answer(self, key: str | None = None, alert: bool = False, **values) -> None:
+        """Answer the pressed button (once), optionally with a short notice."""
+        if self.call is None or self.answered:
+            return
+        self.answered = True
+        # Notices are plain text: values go in unescaped.
+        notice = texts.text(self.lang, key, escape=False, **values)[:200] if key else None
+        try:
+            self.bot.answer_callback_query(self.call.id, text=notice, show_alert=alert)
+        except ApiTelegramException as exc:
+            log.info("could not answer callback %s: %s", self.call.id, exc.description)
+
+    def delete_messages(self, message_ids: list[int]) -> None:
+        """Delete earlier bot messages; ones Telegram no longer lets us delete are left."""
+        for message_id in message_ids:
+            try:
+                self.bot.delete_message(self.chat_id, message_id)
+            except ApiTelegramException:
+                continue
+
+    # Roles
+    def role(self) -> str | None:
+        """The acting user's role as the API sees it; None for someone who never subscribed."""
+        if self._role is NOT_ASKED:
+            try:
+                self._role = self.api.get_user(self.user_id, self.user_id)["role"]
+            except ApiError as exc:
+                if exc.status not in (403, 404):
+                    raise
+                self._role = None
+        return self._role
+
+    def require(self, *roles: str) -> None:
+        """Go on only when the acting user has one of `roles`; else refuse politely and raise Refused."""
+        if self.role() in roles:
+            return
+        key = "refused_admin_only" if self.role() in STAFF else "refused"
+        if self.call is not None and not self.answered:
+            self.answer(key, alert=True)
+        else:
+            self.reply(key)
+        raise Refused()
+
+    def require_staff(self) -> None:
+        """Moderators and admins only."""
+        self.require(*STAFF)
+
+    def require_admin(self) -> None:
+        """Admins only."""
+        self.require("admin")
+
+    # States
+    def set_state(self, state) -> None:
+        """Move the user's conversation to `state`."""
+        self.bot.set_state(self.user_id, state, self.chat_id)
+
+    def state(self) -> str | None:
+        """The user's conversation state."""
+        return self.bot.get_state(self.user_id, self.chat_id)
+
+    def clear_state(self) -> None:
+        """Leave any dialog."""
+        self.bot.delete_state(self.user_id, self.chat_id)
+
+
+class ContextMiddleware(BaseMiddleware):
+    """Builds the Context, and after the handler turns any failure into a calm message."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__()
+        self.update_sensitive = False
+        self.update_types = ["message", "callback_query"]
+        self.runtime = runtime
+        self.bot: TeleBot | None = None
+        # Striped: a fixed set of locks, so memory does not grow with the number of subscribers.
+        self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+
+    def _lock(self, user_id: int) -> threading.Lock:
+        return self._locks[user_id % LOCK_STRIPES]
+
+    def pre_process(self, message, data):
+        """Attach the context; updates without a sending user (channel posts) are skipped."""
+        if getattr(message, "from_user", None) is None:
+            return CancelUpdate()
+        # One user's updates run one at a time, so two quick presses cannot both rewrite the same draft.
+        lock = self._lock(message.from_user.id)
+        lock.acquire()
+        data["lock"] = lock
+        data["ctx"] = Context(self.bot, self.runtime, message)
+        return None
+
+    def post_process(self, message, data, exception) -> None:
+        """Explain failures to the user and make sure a pressed button is answered."""
+        ctx: Context | None = data.get("ctx")
+        if ctx is None:
+            return
+        try:
+            if exception is not None and not isinstance(exception, Refused):
+                _explain(ctx, exception)
+            ctx.answer()
+        except Exception:  # the update is over; never let a failed apology take the bot down
+            log.exception("could not report a failure to user %s", ctx.user_id)
+        finally:
+            data["lock"].release()
+
+
+def _explain(ctx: Context, exception: BaseException) -> None:
+    if isinstance(exception, ApiUnavailable | RedisError):
+        log.warning("API or Redis unavailable for user %s: %r", ctx.user_id, exception)
+        _tell(ctx, "api_unavailable")
+    elif isinstance(exception, ApiError) and exception.status == 403:
+        _tell(ctx, "refused")
+    elif isinstance(exception, ApiError) and exception.status == 429:
+        _tell(ctx, "rate_limited")
+    elif isinstance(exception, ApiError):
+        log.warning("API refused for user %s: %s", ctx.user_id, exception)
+        _tell(ctx, "api_error", message=exception.message)
+    elif isinstance(exception, ApiTelegramException) and exception.error_code == 429:
+        log.warning("Telegram asks to slow down: %s", exception.description)
+    else:
+        log.error("handler failed for user %s", ctx.user_id, exc_info=exception)
+        _tell(ctx, "internal_error")
+
+
+def _tell(ctx: Context, key: str, **values: object) -> None:
+    """As an alert on the pressed button if it is still unanswered, else as a message."""
+    if ctx.call is not None and not ctx.answered:
+        ctx.answer(key, alert=True, **values)
+    else:
+        ctx.reply(key, **values)

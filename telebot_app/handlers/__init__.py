@@ -1,0 +1,38 @@
+"""One module per feature, each with register(bot); ORDER is the order handlers are tried in."""
+
+from telebot import TeleBot
+
+from telebot_app.handlers import (
+    admin_menu,
+    browser,
+    buttons,
+    constructor,
+    control,
+    dialog,
+    fallback,
+    media,
+    roles,
+    saving,
+    subscription,
+)
+
+# Commands first (they work from any dialog), then the dialogs' callbacks and inputs, then the catch-alls.
+ORDER = (
+    dialog,
+    subscription,
+    admin_menu,
+    roles,
+    browser,
+    control,
+    constructor,
+    buttons,
+    media,
+    saving,
+    fallback,
+)
+
+
+def register_all(bot: TeleBot) -> None:
+    """Register every feature's handlers in ORDER."""
+    for module in ORDER:
+        module.register(bot)

@@ -1,0 +1,360 @@
+"""/newmailing: name → text → time, then the menu: preview, test, save, exit; editing reuses it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from telebot import TeleBot, util
+from telebot.types import CallbackQuery, Message
+
+from telebot_app import keyboards
+from telebot_app.api_client import ApiError
+from telebot_app.context import Context
+from telebot_app.drafts import draft_from_mailing, has_schedule, new_draft
+from telebot_app.handlers.filters import is_command, prefix
+from telebot_app.states import Constructor
+from telebot_app.texts import Markup
+from telebot_app.times import NotATime, parse_send_time, show_time
+
+# The summary must stay within Telegram's 4096 characters whatever the draft holds.
+TEXT_SHOWN = 300
+BUTTONS_SHOWN = 15
+URL_SHOWN = 80
+FORMATTING_ENTITIES = frozenset(
+    {
+        "bold",
+        "italic",
+        "underline",
+        "strikethrough",
+        "spoiler",
+        "code",
+        "pre",
+        "text_link",
+        "text_mention",
+        "blockquote",
+        "expandable_blockquote",
+        "custom_emoji",
+    }
+)
+
+
+# Entering and leaving
+def begin(ctx: Context) -> None:
+    """Start composing; a kept draft is offered first."""
+    ctx.require_staff()
+    draft = ctx.runtime.drafts.get(ctx.user_id)
+    ctx.answer()
+    if draft is not None:
+        ctx.clear_state()
+        ctx.reply("draft_exists", keyboards.draft_choice(ctx.t), name=draft.get("name") or "—")
+        return
+    start_new(ctx)
+
+
+def start_new(ctx: Context) -> None:
+    """A fresh draft, asking for its name first."""
+    draft = new_draft()
+    ctx.runtime.drafts.put(ctx.user_id, draft)
+    ask_next(ctx, draft)
+
+
+def open_edit(ctx: Context, mailing_id: int, force: bool = False) -> None:
+    """Open a saved mailing in the constructor (asking before a different draft is dropped)."""
+    ctx.require_staff()
+    kept = ctx.runtime.drafts.get(ctx.user_id)
+    if kept is not None and kept.get("mailing_id") == mailing_id and not force:
+        show_menu(ctx, kept)
+        return
+    if kept is not None and not force:
+        ctx.reply(
+            "draft_replace_confirm",
+            keyboards.confirm(ctx.t, "btn_yes_discard", f"ml:editf:{mailing_id}"),
+            name=kept.get("name") or "—",
+        )
+        return
+    try:
+        mailing = ctx.api.get_mailing(ctx.user_id, mailing_id)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        ctx.reply("mailing_gone")
+        return
+    if mailing["status"] != "scheduled":
+        ctx.reply("mailing_not_editable", status=ctx.t(f"mstatus_{mailing['status']}"))
+        return
+    draft = draft_from_mailing(mailing)
+    ctx.runtime.drafts.put(ctx.user_id, draft)
+    show_menu(ctx, draft)
+
+
+def ask_next(ctx: Context, draft: dict) -> None:
+    """Ask for the first missing field, or show the menu when nothing is missing."""
+    if not draft.get("name"):
+        ctx.set_state(Constructor.name)
+        ctx.reply("ask_name")
+    elif not draft.get("text"):
+        ctx.set_state(Constructor.text)
+        ctx.reply("ask_text")
+    elif not has_schedule(draft):
+        ask_time(ctx)
+    else:
+        show_menu(ctx, draft)
+
+
+def ask_time(ctx: Context) -> None:
+    """Ask for the send time in TIMEZONE."""
+    ctx.set_state(Constructor.send_time)
+    now = datetime.now(UTC).astimezone(ctx.zone)
+    ctx.reply("ask_time", zone=ctx.zone.key, example=f"{now + timedelta(days=1):%d.%m.%Y %H:%M}")
+
+
+def show_menu(ctx: Context, draft: dict, edit: bool = False) -> None:
+    """The draft's summary and the menu."""
+    ctx.set_state(Constructor.menu)
+    html = _summary(ctx, draft)
+    markup = keyboards.constructor_menu(ctx.t, draft)
+    if edit:
+        ctx.edit(html, markup)
+    else:
+        ctx.send(html, markup)
+
+
+def _summary(ctx: Context, draft: dict) -> str:
+    source = draft.get("text") or ""
+    shown = source if len(source) <= TEXT_SHOWN else source[: TEXT_SHOWN - 1] + "…"
+    every = draft.get("buttons") or []
+    lines = [
+        ctx.t("menu_button_line", number=index, text=b["text"], url=_short(b["url"]))
+        for index, b in enumerate(every[:BUTTONS_SHOWN], start=1)
+    ]
+    if len(every) > BUTTONS_SHOWN:
+        lines.append(ctx.t("menu_more_buttons", count=len(every) - BUTTONS_SHOWN))
+    buttons = "\n".join(lines)
+    media = draft.get("media")
+    return ctx.t(
+        "menu_summary",
+        title=ctx.t("menu_title_edit", mailing_id=draft["mailing_id"])
+        if draft.get("mailing_id")
+        else ctx.t("menu_title_new"),
+        name=draft.get("name") or "—",
+        send_at=when(ctx, draft),
+        text=shown,
+        buttons=Markup(buttons) if buttons else ctx.t("menu_none"),
+        media=ctx.t(f"media_{media['type']}") if media else ctx.t("menu_none"),
+    )
+
+
+def _short(url: str) -> str:
+    return url if len(url) <= URL_SHOWN else url[: URL_SHOWN - 1] + "…"
+
+
+def when(ctx: Context, draft: dict) -> str:
+    """The draft's send time as the admin reads it ("now", a local time, or a dash)."""
+    if draft.get("send_now"):
+        return ctx.t("time_now")
+    if draft.get("send_at"):
+        return show_time(draft["send_at"], ctx.zone)
+    return "—"
+
+
+def error_lines(ctx: Context, errors: dict[str, list[str]], fields: tuple[str, ...] | None = None) -> str:
+    """The API's messages (of `fields`, or all) as a bulleted list."""
+    lines = []
+    for field, messages in errors.items():
+        if fields is None or field in fields:
+            lines.extend(ctx.t("error_line", message=message) for message in messages)
+    return Markup("\n".join(lines))
+
+
+def current_draft(ctx: Context) -> dict | None:
+    """The acting user's draft; without one the dialog is over (e.g. discarded elsewhere)."""
+    draft = ctx.runtime.drafts.get(ctx.user_id)
+    if draft is None:
+        ctx.clear_state()
+        ctx.reply("draft_missing")
+    return draft
+
+
+# Inputs
+def message_html(message: Message) -> str:
+    """The HTML of a text: formatting made in the Telegram client becomes tags, typed tags stay."""
+    if any(entity.type in FORMATTING_ENTITIES for entity in message.entities or []):
+        return message.html_text
+    return message.text or ""
+
+
+def name_given(message: Message, ctx: Context) -> None:
+    """The internal name."""
+    ctx.require_staff()
+    draft = current_draft(ctx)
+    if draft is None:
+        return
+    name = (message.text or "").strip()
+    errors = ctx.api.validate(ctx.user_id, {"name": name})
+    if errors.get("name"):
+        ctx.reply("invalid_answer", errors=error_lines(ctx, errors, ("name",)))
+        ctx.reply("ask_name")
+        return
+    draft["name"] = name
+    ctx.runtime.drafts.put(ctx.user_id, draft)
+    ask_next(ctx, draft)
+
+
+def text_given(message: Message, ctx: Context) -> None:
+    """The message text, in HTML."""
+    ctx.require_staff()
+    draft = current_draft(ctx)
+    if draft is None:
+        return
+    text = message_html(message)
+    errors = ctx.api.validate(ctx.user_id, {"text": text, "media": draft.get("media")})
+    if errors.get("text"):
+        ctx.reply("invalid_answer", errors=error_lines(ctx, errors, ("text",)))
+        ctx.reply("ask_text")
+        return
+    draft["text"] = text
+    ctx.runtime.drafts.put(ctx.user_id, draft)
+    ask_next(ctx, draft)
+
+
+def time_given(message: Message, ctx: Context) -> None:
+    """The send time: DD.MM.YYYY HH:MM, HH:MM or now, in TIMEZONE."""
+    ctx.require_staff()
+    draft = current_draft(ctx)
+    if draft is None:
+        return
+    try:
+        moment = parse_send_time(message.text or "", ctx.zone)
+    except NotATime:
+        ctx.reply("time_unreadable", zone=ctx.zone.key)
+        return
+    if moment is None:
+        draft.update(send_now=True, send_at=None)
+    else:
+        errors = ctx.api.validate(ctx.user_id, {"send_at": moment.isoformat()})
+        if errors.get("send_at"):
+            ctx.reply("time_invalid", errors=error_lines(ctx, errors, ("send_at",)), zone=ctx.zone.key)
+            return
+        draft.update(send_now=False, send_at=moment.isoformat())
+    ctx.runtime.drafts.put(ctx.user_id, draft)
+    ask_next(ctx, draft)
+
+
+def not_text(message: Message, ctx: Context) -> None:
+    """A file or sticker where text was asked for."""
+    ctx.require_staff()
+    ctx.reply("send_text_please")
+
+
+def menu_message(message: Message, ctx: Context) -> None:
+    """Something typed while the menu is open: show the menu again."""
+    ctx.require_staff()
+    draft = current_draft(ctx)
+    if draft is not None:
+        ctx.reply("use_menu")
+        show_menu(ctx, draft)
+
+
+# The menu
+def menu_pressed(call: CallbackQuery, ctx: Context) -> None:
+    """cm:<draft id>:<action>."""
+    ctx.require_staff()
+    parts = call.data.split(":")
+    draft = ctx.runtime.drafts.get(ctx.user_id)
+    if len(parts) != 3 or draft is None or draft["id"] != parts[1]:
+        ctx.answer("stale_draft", alert=True)
+        return
+    action = parts[2]
+    handler = MENU_ACTIONS.get(action)
+    if handler is None:
+        ctx.answer("stale_button")
+        return
+    handler(ctx, draft)
+
+
+def _menu(ctx: Context, draft: dict) -> None:
+    ctx.answer()
+    show_menu(ctx, draft, edit=True)
+
+
+def _ask_field(state, key: str):
+    def ask(ctx: Context, draft: dict) -> None:
+        ctx.answer()
+        ctx.set_state(state)
+        ctx.reply(key)
+
+    return ask
+
+
+def _change_time(ctx: Context, draft: dict) -> None:
+    ctx.answer()
+    ask_time(ctx)
+
+
+def draft_choice_pressed(call: CallbackQuery, ctx: Context) -> None:
+    """dr:cont continues the kept draft; dr:new discards it and starts over."""
+    ctx.require_staff()
+    ctx.answer()
+    draft = ctx.runtime.drafts.get(ctx.user_id)
+    if call.data == "dr:cont" and draft is not None:
+        ctx.delete_messages([call.message.message_id])
+        ask_next(ctx, draft)
+    else:
+        ctx.delete_messages([call.message.message_id])
+        start_new(ctx)
+
+
+def new_mailing_command(message: Message, ctx: Context) -> None:
+    """/newmailing."""
+    begin(ctx)
+
+
+MENU_ACTIONS = {
+    "menu": _menu,
+    "name": _ask_field(Constructor.name, "ask_name"),
+    "text": _ask_field(Constructor.text, "ask_text"),
+    "time": _change_time,
+}
+
+
+def register_menu_action(action: str, handler) -> None:
+    """Let another feature module (buttons, media, saving) answer a menu button of its own."""
+    MENU_ACTIONS[action] = handler
+
+
+def register(bot: TeleBot) -> None:
+    """Register /newmailing, the three questions, the menu and the draft choice."""
+    bot.register_message_handler(new_mailing_command, commands=["newmailing"], chat_types=["private"])
+    for state, handler in (
+        (Constructor.name, name_given),
+        (Constructor.text, text_given),
+        (Constructor.send_time, time_given),
+    ):
+        bot.register_message_handler(
+            handler,
+            state=state,
+            func=lambda m: not is_command(m),
+            content_types=["text"],
+            chat_types=["private"],
+        )
+    bot.register_message_handler(
+        not_text,
+        state=[
+            Constructor.name,
+            Constructor.text,
+            Constructor.send_time,
+            Constructor.button_text,
+            Constructor.button_url,
+        ],
+        content_types=[kind for kind in util.content_type_media if kind != "text"],
+        chat_types=["private"],
+    )
+    bot.register_message_handler(
+        menu_message,
+        state=Constructor.menu,
+        func=lambda m: not is_command(m),
+        content_types=util.content_type_media,
+        chat_types=["private"],
+    )
+    bot.register_callback_query_handler(menu_pressed, func=lambda call: (call.data or "").startswith("cm:"))
+    bot.register_callback_query_handler(draft_choice_pressed, func=prefix("dr:"))

@@ -1,0 +1,159 @@
+"""How a draft leaves the constructor: preview, test send, save (with version conflicts) and exit."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+from telebot import TeleBot
+
+from telebot_app import keyboards
+from telebot_app.api_client import ApiError, ApiUnavailable
+from telebot_app.context import Context
+from telebot_app.drafts import message_part
+from telebot_app.handlers import constructor
+from telebot_app.times import show_time
+
+# A mailing saved to go "now" is scheduled this far ahead and then started at once.
+NOW_MARGIN = timedelta(minutes=1)
+
+
+def _send_test(ctx: Context, draft: dict, done_key: str) -> bool:
+    try:
+        ctx.api.test_draft(ctx.user_id, ctx.chat_id, message_part(draft))
+    except ApiError as exc:
+        if exc.status in (403, 429):
+            raise
+        ctx.answer()
+        errors = exc.field_errors()
+        ctx.reply("test_failed", errors=constructor.error_lines(ctx, errors) if errors else exc.message)
+        return False
+    ctx.answer(done_key)
+    return True
+
+
+def _preview(ctx: Context, draft: dict) -> None:
+    ctx.reply("preview_intro")
+    if _send_test(ctx, draft, "preview_sent"):
+        constructor.show_menu(ctx, draft)
+
+
+def _test(ctx: Context, draft: dict) -> None:
+    if _send_test(ctx, draft, "test_sent"):
+        ctx.reply("test_sent")
+
+
+def _save_confirm(ctx: Context, draft: dict) -> None:
+    ctx.answer()
+    ctx.edit(
+        ctx.t("save_confirm", name=draft["name"], send_at=constructor.when(ctx, draft)),
+        keyboards.constructor_confirm(ctx.t, draft, "btn_yes_save", "saveok"),
+    )
+
+
+def _save(ctx: Context, draft: dict) -> None:
+    body = {
+        "name": draft["name"],
+        "text": draft["text"],
+        "buttons": draft.get("buttons") or [],
+        "media": draft.get("media"),
+    }
+    if draft.get("send_now"):
+        body["send_at"] = (datetime.now(UTC) + NOW_MARGIN).isoformat()
+    elif draft.get("send_at") != draft.get("original_send_at") or draft.get("mailing_id") is None:
+        body["send_at"] = draft.get("send_at")
+    try:
+        if draft.get("mailing_id") is None:
+            mailing = ctx.api.create_mailing(ctx.user_id, body)
+        else:
+            mailing = ctx.api.update_mailing(ctx.user_id, draft["mailing_id"], draft["version"], body)
+    except ApiError as exc:
+        ctx.answer()
+        _save_refused(ctx, draft, exc)
+        return
+    if draft.get("send_now"):
+        # If this fails the mailing is due within NOW_MARGIN anyway and the scheduler starts it then.
+        with contextlib.suppress(ApiError, ApiUnavailable):
+            mailing = ctx.api.control_mailing(ctx.user_id, mailing["id"], "send-now")
+    ctx.runtime.drafts.delete(ctx.user_id)
+    ctx.clear_state()
+    ctx.answer("saved_short")
+    key = "saved_now" if draft.get("send_now") else ("updated" if draft.get("mailing_id") else "saved")
+    ctx.edit(
+        ctx.t(
+            key,
+            name=mailing["name"],
+            mailing_id=mailing["id"],
+            send_at=show_time(mailing["send_at"], ctx.zone),
+        )
+    )
+
+
+def _save_refused(ctx: Context, draft: dict, exc: ApiError) -> None:
+    if exc.code == "version_conflict":
+        details = exc.details if isinstance(exc.details, dict) else {}
+        draft["conflict_version"] = details.get("current_version")
+        ctx.runtime.drafts.put(ctx.user_id, draft)
+        ctx.reply("version_conflict", keyboards.conflict(ctx.t, draft), mailing_id=draft["mailing_id"])
+    elif exc.status == 404 and draft.get("mailing_id"):
+        ctx.reply("edited_mailing_gone", keyboards.deleted_while_editing(ctx.t, draft))
+    elif exc.code == "wrong_status":
+        status = exc.details.get("status") if isinstance(exc.details, dict) else None
+        ctx.reply(
+            "mailing_not_editable_now",
+            keyboards.deleted_while_editing(ctx.t, draft),
+            status=ctx.t(f"mstatus_{status}") if status else "—",
+        )
+    elif exc.status in (400, 422):
+        errors = exc.field_errors()
+        ctx.reply("save_invalid", errors=constructor.error_lines(ctx, errors) if errors else exc.message)
+        constructor.show_menu(ctx, draft)
+    else:
+        raise exc
+
+
+def _overwrite(ctx: Context, draft: dict) -> None:
+    if draft.get("conflict_version"):
+        draft["version"] = draft.pop("conflict_version")
+        ctx.runtime.drafts.put(ctx.user_id, draft)
+    _save(ctx, draft)
+
+
+def _reload(ctx: Context, draft: dict) -> None:
+    ctx.answer()
+    constructor.open_edit(ctx, draft["mailing_id"], force=True)
+
+
+def _save_as_new(ctx: Context, draft: dict) -> None:
+    draft.update(mailing_id=None, version=None, original_send_at=None)
+    draft.pop("conflict_version", None)
+    ctx.runtime.drafts.put(ctx.user_id, draft)
+    constructor.show_menu(ctx, draft, edit=True)
+
+
+def _exit_confirm(ctx: Context, draft: dict) -> None:
+    ctx.answer()
+    ctx.edit(ctx.t("exit_confirm"), keyboards.constructor_confirm(ctx.t, draft, "btn_yes_discard", "exitok"))
+
+
+def _exit(ctx: Context, draft: dict) -> None:
+    ctx.runtime.drafts.delete(ctx.user_id)
+    ctx.clear_state()
+    ctx.answer()
+    ctx.edit(ctx.t("draft_discarded"))
+
+
+def register(bot: TeleBot) -> None:
+    """Register the menu's preview, test, save and exit actions."""
+    for action, handler in {
+        "preview": _preview,
+        "test": _test,
+        "save": _save_confirm,
+        "saveok": _save,
+        "overwrite": _overwrite,
+        "reload": _reload,
+        "asnew": _save_as_new,
+        "exit": _exit_confirm,
+        "exitok": _exit,
+    }.items():
+        constructor.register_menu_action(action, handler)

@@ -1,0 +1,163 @@
+"""Inline keyboards; every callback_data stays within Telegram's 64 bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from telebot.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+Text = Callable[..., str]
+ROLES = ("subscriber", "moderator", "admin")
+LABEL_LIMIT = 24
+# Four keys per button row keeps a page within Telegram's 100 keys per keyboard.
+BUTTONS_PAGE = 20
+
+
+def _button(label: str, data: str) -> InlineKeyboardButton:
+    assert len(data.encode()) <= 64, data
+    return InlineKeyboardButton(label, callback_data=data)
+
+
+def _markup(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    markup = InlineKeyboardMarkup()
+    for row in rows:
+        if row:
+            markup.row(*row)
+    return markup
+
+
+def admin_menu(t: Text, role: str) -> InlineKeyboardMarkup:
+    """The /adminmenu entries this role may use."""
+    rows = [[_button(t("btn_mailings"), "am:list")], [_button(t("btn_new_mailing"), "am:new")]]
+    if role == "admin":
+        rows.insert(0, [_button(t("btn_roles"), "am:roles")])
+    return _markup(*rows)
+
+
+def role_choice(t: Text, tg_id: int, current: str) -> InlineKeyboardMarkup:
+    """The roles to give a user (the current one marked), and Cancel."""
+    buttons = [
+        _button(("• " if role == current else "") + t(f"role_{role}"), f"rl:set:{tg_id}:{role}")
+        for role in ROLES
+    ]
+    return _markup(buttons, [_button(t("btn_cancel"), "rl:no")])
+
+
+def confirm(t: Text, yes_key: str, yes_data: str, no_data: str = "x:close") -> InlineKeyboardMarkup:
+    """A yes/no question."""
+    return _markup([_button(t(yes_key), yes_data), _button(t("btn_no"), no_data)])
+
+
+def browser(t: Text, mailing: dict, number: int) -> InlineKeyboardMarkup:
+    """Controls under one mailing of the browser."""
+    mid = mailing["id"]
+    rows = [
+        [
+            _button("◀", f"ml:p:{number - 1}"),
+            _button(t("btn_goto"), "ml:goto"),
+            _button("▶", f"ml:p:{number + 1}"),
+        ]
+    ]
+    status = mailing["status"]
+    if status == "scheduled":
+        rows.append(
+            [_button(t("btn_edit"), f"ml:edit:{mid}"), _button(t("btn_delete"), f"ml:del:{mid}:{number}")]
+        )
+        rows.append([_button(t("btn_send_now"), f"ml:now:{mid}:{number}")])
+    elif status == "sending":
+        rows.append(
+            [
+                _button(t("btn_pause"), f"ml:pause:{mid}:{number}"),
+                _button(t("btn_stop"), f"ml:cancel:{mid}:{number}"),
+            ]
+        )
+    elif status == "paused":
+        rows.append(
+            [
+                _button(t("btn_resume"), f"ml:resume:{mid}:{number}"),
+                _button(t("btn_stop"), f"ml:cancel:{mid}:{number}"),
+            ]
+        )
+    rows.append([_button(t("btn_refresh"), f"ml:p:{number}")])
+    return _markup(*rows)
+
+
+def empty_browser(t: Text) -> InlineKeyboardMarkup:
+    """What to offer when nothing is scheduled."""
+    return _markup([_button(t("btn_new_mailing"), "am:new")])
+
+
+def draft_choice(t: Text) -> InlineKeyboardMarkup:
+    """Continue the kept draft or start over."""
+    return _markup([_button(t("btn_continue_draft"), "dr:cont")], [_button(t("btn_start_over"), "dr:new")])
+
+
+def constructor_menu(t: Text, draft: dict) -> InlineKeyboardMarkup:
+    """The constructor's menu for one draft (its id makes buttons of older drafts stale)."""
+    d = draft["id"]
+
+    def b(key: str, action: str) -> InlineKeyboardButton:
+        return _button(t(key), f"cm:{d}:{action}")
+
+    media_row = [b("btn_media_replace" if draft.get("media") else "btn_media_add", "media")]
+    if draft.get("media"):
+        media_row.append(b("btn_media_remove", "rmmedia"))
+    buttons_row = [b("btn_add_button", "addbtn")]
+    if draft.get("buttons"):
+        buttons_row.append(b("btn_manage_buttons", "btns"))
+    return _markup(
+        buttons_row,
+        media_row,
+        [b("btn_change_name", "name"), b("btn_change_text", "text"), b("btn_change_time", "time")],
+        [b("btn_preview", "preview"), b("btn_test", "test")],
+        [b("btn_save", "save"), b("btn_exit", "exit")],
+    )
+
+
+def constructor_confirm(t: Text, draft: dict, yes_key: str, action: str) -> InlineKeyboardMarkup:
+    """Yes (do `action`) or back to the menu."""
+    d = draft["id"]
+    return _markup([_button(t(yes_key), f"cm:{d}:{action}"), _button(t("btn_back"), f"cm:{d}:menu")])
+
+
+def conflict(t: Text, draft: dict) -> InlineKeyboardMarkup:
+    """After a version conflict: overwrite with mine, or reload theirs."""
+    d = draft["id"]
+    return _markup(
+        [_button(t("btn_overwrite"), f"cm:{d}:overwrite")],
+        [_button(t("btn_reload"), f"cm:{d}:reload")],
+        [_button(t("btn_back"), f"cm:{d}:menu")],
+    )
+
+
+def deleted_while_editing(t: Text, draft: dict) -> InlineKeyboardMarkup:
+    """The edited mailing is gone: save the draft as a new one, or go back."""
+    d = draft["id"]
+    return _markup([_button(t("btn_save_as_new"), f"cm:{d}:asnew")], [_button(t("btn_back"), f"cm:{d}:menu")])
+
+
+def manage_buttons(t: Text, draft: dict, page: int = 0) -> InlineKeyboardMarkup:
+    """One row per button: its label, up, down, delete; pages of BUTTONS_PAGE; then Done."""
+    d = draft["id"]
+    buttons = draft.get("buttons") or []
+    first = page * BUTTONS_PAGE
+    rows = []
+    for index in range(first, min(first + BUTTONS_PAGE, len(buttons))):
+        text = buttons[index]["text"]
+        label = text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 1] + "…"
+        rows.append(
+            [
+                _button(f"{index + 1}. {label}", f"cb:{d}:nop:{index}"),
+                _button("⬆", f"cb:{d}:up:{index}"),
+                _button("⬇", f"cb:{d}:dn:{index}"),
+                _button("✖", f"cb:{d}:del:{index}"),
+            ]
+        )
+    paging = []
+    if page > 0:
+        paging.append(_button("◀", f"cb:{d}:pg:{page - 1}"))
+    if first + BUTTONS_PAGE < len(buttons):
+        paging.append(_button("▶", f"cb:{d}:pg:{page + 1}"))
+    rows.append(paging)
+    rows.append([_button(t("btn_done"), f"cm:{d}:menu")])
+    return _markup(*rows)

@@ -1,0 +1,30 @@
+"""Conversation states, kept in Redis by StateRedisStorage."""
+
+from telebot.states import State, StatesGroup
+
+
+class RoleChange(StatesGroup):
+    """An admin is giving someone a new role."""
+
+    target = State()
+
+
+class Browser(StatesGroup):
+    """An admin is browsing scheduled mailings."""
+
+    goto = State()
+
+
+class Constructor(StatesGroup):
+    """An admin is composing a mailing."""
+
+    name = State()
+    text = State()
+    send_time = State()
+    menu = State()
+    button_text = State()
+    button_url = State()
+    media = State()
+
+
+DRAFT_INPUT_STATES = [Constructor.name, Constructor.text, Constructor.send_time]

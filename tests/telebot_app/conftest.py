@@ -1,0 +1,220 @@
+"""The real bot against the real API, Postgres, Redis and the Telegram sandbox, driven update by update."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import pytest
+from telebot import TeleBot, apihelper
+
+from telebot_app.bot import build_runtime, create_bot
+from telegram_sandbox import SandboxServer
+from telegram_sandbox.client import SandboxClient
+from tests.conftest import bot_headers
+from webapi.settings import load_settings
+
+TOKEN = "777001:BOT-telebot_tests"
+ADMIN_ID = 50_001
+MAX_ROUNDS = 100
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    """One Telegram sandbox for the session (flood limits off: these tests are about the conversation)."""
+    server = SandboxServer(host="127.0.0.1", port=0, limits=False, tokens=[TOKEN]).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server) -> SandboxClient:
+    """The sandbox's control API, reset for the test."""
+    client = SandboxClient(sandbox_server.url, token=TOKEN)
+    client.reset()
+    client.set_limits(enabled=False)
+    return client
+
+
+@pytest.fixture
+def telegram_app(app, sandbox_server, sandbox):
+    """The API sends its test messages as the same sandbox bot the tests drive."""
+    original = app.config["SETTINGS"]
+    app.config["SETTINGS"] = dataclasses.replace(
+        original, bot_token=TOKEN, telegram_api_url=sandbox_server.url
+    )
+    app.extensions.pop("telegram", None)
+    yield app
+    app.config["SETTINGS"] = original
+    app.extensions.pop("telegram", None)
+
+
+@pytest.fixture
+def bot_settings(services, live_api, sandbox_server, telegram_app):
+    """The bot's settings: the live API, the test Redis, the sandbox as Telegram."""
+    settings = load_settings(dict(os.environ))
+    return dataclasses.replace(
+        settings,
+        bot_token=TOKEN,
+        telegram_api_url=sandbox_server.url,
+        api_url=live_api,
+        redis_url=services["redis_url"],
+        bot_language="en",
+    )
+
+
+class Driver:
+    """Runs the bot with threaded=False: every pending update is handled before drive() returns."""
+
+    def __init__(self, settings, sandbox: SandboxClient) -> None:
+        self.settings = settings
+        self.sandbox = sandbox
+        self.offset: int | None = None
+        self.bot: TeleBot = self._build()
+
+    def _build(self) -> TeleBot:
+        self.runtime = build_runtime(self.settings)
+        return create_bot(self.settings, self.runtime, threaded=False)
+
+    def restart(self) -> None:
+        """A new bot process: a new TeleBot and runtime on the same Redis."""
+        self.bot = self._build()
+
+    def drive(self) -> None:
+        """Fetch and handle updates until the sandbox has none left."""
+        for _ in range(MAX_ROUNDS):
+            # Ask the sandbox first: getUpdates would long-poll when nothing is waiting.
+            waiting = [
+                u
+                for u in self.sandbox.pending_updates()
+                if self.offset is None or u["update_id"] >= self.offset
+            ]
+            if not waiting:
+                return
+            updates = self.bot.get_updates(offset=self.offset, timeout=0, long_polling_timeout=10)
+            self.offset = updates[-1].update_id + 1
+            self.bot.process_new_updates(updates)
+        raise AssertionError("the bot keeps receiving updates")
+
+
+class Player:
+    """A Telegram user played through the sandbox, talking to the driven bot."""
+
+    def __init__(self, sandbox: SandboxClient, driver: Driver, user: dict) -> None:
+        self.sandbox = sandbox
+        self.driver = driver
+        self.id = user["id"]
+        self.user = user
+        self.answer: dict | None = None
+
+    def messages(self) -> list[dict]:
+        """Everything the bot shows in this chat now (edits applied, deletions gone)."""
+        return self.sandbox.messages(self.id)
+
+    def _new_after(self, action) -> list[dict]:
+        before = {m["message_id"] for m in self.messages()}
+        action()
+        self.driver.drive()
+        return [m for m in self.messages() if m["message_id"] not in before]
+
+    def say(self, text: str) -> list[dict]:
+        """Send text (or a command); return the bot's new messages."""
+        return self._new_after(lambda: self.sandbox.send_text(self.id, text))
+
+    def forward(self, text: str, from_id: int) -> list[dict]:
+        """Forward a message of another user to the bot."""
+        return self._new_after(lambda: self.sandbox.send_text(self.id, text, forward_from=from_id))
+
+    def send_media(self, kind: str) -> list[dict]:
+        """Send a generated file of `kind`."""
+        return self._new_after(lambda: self.sandbox.send_media(self.id, kind))
+
+    def press(self, message: dict, label: str) -> list[dict]:
+        """Press the button whose text contains `label` under `message`; return new messages."""
+        data = button_data(message, label)
+        return self.press_data(message["message_id"], data)
+
+    def press_data(self, message_id: int, data: str) -> list[dict]:
+        """Press a button by its callback_data; the press must be answered (no spinning clock)."""
+        pressed = {}
+
+        def press() -> None:
+            pressed.update(self.sandbox.press(self.id, message_id, data))
+
+        new = self._new_after(press)
+        query_id = pressed["callback_query"]["id"]
+        answers = [a for a in self.sandbox.callback_answers() if a["callback_query_id"] == query_id]
+        assert answers, f"the press of {data!r} was not answered"
+        self.answer = answers[0]
+        return new
+
+    def message(self, message_id: int) -> dict | None:
+        """One message as it is now (None when deleted)."""
+        return next((m for m in self.messages() if m["message_id"] == message_id), None)
+
+    def last(self) -> dict:
+        """The bot's latest message here."""
+        return self.messages()[-1]
+
+
+def button_data(message: dict, label: str) -> str:
+    """callback_data of the first button of `message` whose text contains `label`."""
+    for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+        for button in row:
+            if label in button["text"] and "callback_data" in button:
+                return button["callback_data"]
+    raise AssertionError(f"no button {label!r} in {message.get('text')!r}: {message.get('reply_markup')}")
+
+
+def button_texts(message: dict) -> list[str]:
+    """Every button label of a message."""
+    return [b["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+
+
+@pytest.fixture
+def telebot_urls():
+    """The bot factory points pyTelegramBotAPI at the sandbox; put the URLs back afterwards."""
+    saved = apihelper.API_URL, apihelper.FILE_URL, apihelper.RETRY_ON_ERROR
+    yield
+    apihelper.API_URL, apihelper.FILE_URL, apihelper.RETRY_ON_ERROR = saved
+
+
+@pytest.fixture
+def driver(bot_settings, sandbox, telebot_urls) -> Driver:
+    """The bot under test."""
+    return Driver(bot_settings, sandbox)
+
+
+@pytest.fixture
+def player(sandbox, driver):
+    """Create a sandbox user and play them: player(tg_id, first_name=…, language_code=…)."""
+
+    def make(tg_id: int, first_name: str = "Ann", language_code: str = "en", **fields) -> Player:
+        user = sandbox.create_user(first_name, id=tg_id, language_code=language_code, **fields)
+        return Player(sandbox, driver, user)
+
+    return make
+
+
+@pytest.fixture
+def admin_player(player, make_user):
+    """An admin (in the database) played through the sandbox."""
+    make_user(ADMIN_ID, role="admin", first_name="Boss", language_code="en")
+    return player(ADMIN_ID, first_name="Boss")
+
+
+@pytest.fixture
+def api_as(client):
+    """Call the API in-process as a Telegram user: api_as(tg_id).get(path) etc. (checks, setup)."""
+
+    class As:
+        def __init__(self, tg_id: int) -> None:
+            self.headers = bot_headers(tg_id)
+
+        def __getattr__(self, method: str):
+            def call(path: str, **kwargs):
+                return getattr(client, method)(f"/api/v1{path}", headers=self.headers, **kwargs)
+
+            return call
+
+    return As
