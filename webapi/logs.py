@@ -87,9 +87,13 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Libraries that log request URLs (which carry the bot token) stay quiet below WARNING.
-    for noisy in ("urllib3", "requests", "TeleBot"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # pyTelegramBotAPI installs its own unfiltered handler and logs request URLs, which carry the bot
+    # token: its records must go through ours. Chatty HTTP libraries stay below WARNING.
+    for name in ("TeleBot", "urllib3", "requests"):
+        library = logging.getLogger(name)
+        library.handlers[:] = []
+        library.propagate = True
+        library.setLevel(logging.WARNING)
 
 
 def settings_secrets(settings) -> list[str | None]:
