@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, send_from_directory
 from redis import Redis
 
 from webapi import auth, cli, monitoring
 from webapi.errors import register_error_handlers
 from webapi.extensions import api, db, migrate
-from webapi.resources import health, mailings, users
+from webapi.resources import health, mailings, sending, users
 from webapi.resources.common import INT64_SCHEMA, Int64Converter
 from webapi.settings import ROOT, Settings, load_settings
 
 MAX_BODY_BYTES = 1024 * 1024
+# Swagger UI's files are served by the app itself, so /docs works with no internet access.
+SWAGGER_ASSETS = "/docs/assets"
 REQUIRED = ("DATABASE_URL", "REDIS_URL", "JWT_SECRET_KEY", "ADMIN_KEY")
+
+
+def _swagger_asset(filename: str):
+    from swagger_ui_bundle import swagger_ui_path
+
+    return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -32,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_ASSETS + "/",
         API_SPEC_OPTIONS={
             "components": {
                 "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
@@ -49,9 +57,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     auth.configure_jwt(app, settings.jwt_secret_key)
     api.init_app(app)
     api.register_converter(Int64Converter, lambda converter: INT64_SCHEMA)
-    for module in (health, users, mailings):
+    for module in (health, users, mailings, sending):
         api.register_blueprint(module.blp)
     register_error_handlers(app)
     monitoring.init_app(app, settings)
+    app.add_url_rule(f"{SWAGGER_ASSETS}/<path:filename>", "swagger_assets", _swagger_asset)
     cli.register(app)
     return app

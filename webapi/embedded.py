@@ -29,7 +29,8 @@ def start_postgres(data_dir: Path, keep: bool = True) -> tuple[str, Any]:
     import pgserver
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(data_dir, cleanup_mode=None if keep else "delete")
+    # "stop" keeps the data but stops the server with its last handle; None would leave it running.
+    server = pgserver.get_server(data_dir, cleanup_mode="stop" if keep else "delete")
     return server.get_uri(), server
 
 

@@ -9,14 +9,14 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 from dotenv import dotenv_values
 
 from webapi.embedded import start_services
-from webapi.settings import LOCAL_ENV_FILE, ROOT
+from webapi.settings import ROOT, VAR_ENV, var_dir
 
-VAR = ROOT / "var"
 DEMO_SUBSCRIBERS = 300
 GENERATED = ("JWT_SECRET_KEY", "ADMIN_KEY", "DASHBOARD_USER", "DASHBOARD_PASSWORD", "SANDBOX_BOT_TOKEN")
 
@@ -27,10 +27,11 @@ def procfile_processes() -> list[str]:
     return [name for name in names if name != "release"]
 
 
-def _stored() -> dict[str, str]:
-    if not LOCAL_ENV_FILE.exists():
+def _stored(var: Path) -> dict[str, str]:
+    path = var / "local.env"
+    if not path.exists():
         return {}
-    return {k: v for k, v in dotenv_values(LOCAL_ENV_FILE).items() if v}
+    return {k: v for k, v in dotenv_values(path).items() if v}
 
 
 def _generate(name: str) -> str:
@@ -43,22 +44,30 @@ def _generate(name: str) -> str:
     return secrets.token_urlsafe(48)
 
 
-def local_environment() -> dict[str, str]:
-    """The environment for the local run: .env and the shell, plus secrets generated once into var/."""
-    VAR.mkdir(exist_ok=True)
-    stored = _stored()
+def local_environment(var: Path) -> dict[str, str]:
+    """The environment for the local run: .env and the shell, plus secrets generated once into `var`."""
+    var.mkdir(parents=True, exist_ok=True)
+    stored = _stored(var)
     dotenv = {k: v for k, v in dotenv_values(ROOT / ".env").items() if v} if (ROOT / ".env").exists() else {}
     env = {**dotenv, **{k: v for k, v in os.environ.items() if v}}
     for name in GENERATED:
         stored.setdefault(name, _generate(name))
         env.setdefault(name, stored[name])
-    _write_local_env(stored)
+    # Every process (and `flask` CLI commands given the same variable) reads <var>/local.env.
+    env[VAR_ENV] = str(var)
+    _write_local_env(var, stored)
     return env
 
 
-def _write_local_env(values: dict[str, str]) -> None:
-    LOCAL_ENV_FILE.write_text("".join(f"{k}={v}\n" for k, v in sorted(values.items())))
-    LOCAL_ENV_FILE.chmod(0o600)
+def _write_local_env(var: Path, values: dict[str, str]) -> None:
+    path = var / "local.env"
+    path.write_text("".join(f"{k}={v}\n" for k, v in sorted(values.items())))
+    path.chmod(0o600)
+
+
+def _shown(var: Path) -> str:
+    """`var` as the banner shows it: ./var for the default, else the full path."""
+    return "./var" if var == ROOT / "var" else str(var)
 
 
 def _wait_for_health(url: str, deadline: float) -> bool:
@@ -80,16 +89,17 @@ def _bot_username(env: dict[str, str]) -> str:
         return "<bot_username>"
 
 
-def banner(env: dict[str, str], port: int, sandbox_url: str | None) -> list[str]:
+def banner(env: dict[str, str], port: int, sandbox_url: str | None, var: Path | None = None) -> list[str]:
     """The closing lines: how to act as the admin, where the docs and the dashboard are."""
     key = env["ADMIN_KEY"]
+    var = var or ROOT / "var"
     lines = [
         "",
-        "Rassylka is running. Ctrl-C stops everything; data stays in ./var for the next run.",
+        f"Rassylka is running. Ctrl-C stops everything; data stays in {_shown(var)} for the next run.",
         f"  API docs:   http://127.0.0.1:{port}/docs",
         f"  Dashboard:  http://127.0.0.1:{port}/rq/  and  /metrics  (user {env['DASHBOARD_USER']}, "
         f"password {env['DASHBOARD_PASSWORD']})",
-        f"  Admin key:  {key}   (kept in var/local.env)",
+        f"  Admin key:  {key}   (kept in {_shown(var)}/local.env)",
     ]
     if sandbox_url:
         lines += [
@@ -111,11 +121,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--sandbox-port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8081")))
     parser.add_argument("--processes", nargs="*", default=None, help="Procfile processes (default: all)")
+    parser.add_argument(
+        "--var",
+        type=Path,
+        default=var_dir(),
+        help=f"where the data and generated secrets live (default: ${VAR_ENV}, else ./var)",
+    )
     args = parser.parse_args(argv)
+    var = args.var.expanduser().resolve()
 
-    env = local_environment()
+    env = local_environment(var)
     services = start_services(
-        VAR, keep=True, database_url=env.get("DATABASE_URL"), redis_url=env.get("REDIS_URL")
+        var, keep=True, database_url=env.get("DATABASE_URL"), redis_url=env.get("REDIS_URL")
     )
     env.update(
         DATABASE_URL=services.database_url,
@@ -134,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         env.update(TELEGRAM_API_URL=sandbox.url, SANDBOX_URL=sandbox.url)
     env.setdefault("TELEGRAM_API_URL", "https://api.telegram.org")
     # CLI commands (`flask --app wsgi tokens issue …`) find this run's stores while it is up.
-    _write_local_env({**_stored(), **{k: env[k] for k in ("DATABASE_URL", "REDIS_URL")}})
+    _write_local_env(var, {**_stored(var), **{k: env[k] for k in ("DATABASE_URL", "REDIS_URL")}})
 
     bin_dir = os.path.dirname(sys.executable)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
@@ -152,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         processes = args.processes or procfile_processes()
         honcho = subprocess.Popen([os.path.join(bin_dir, "honcho"), "start", *processes], env=env, cwd=ROOT)
         if _wait_for_health(f"http://127.0.0.1:{args.port}/health", time.monotonic() + 90):
-            print("\n".join(banner(env, args.port, sandbox.url if sandbox else None)), flush=True)
+            print("\n".join(banner(env, args.port, sandbox.url if sandbox else None, var)), flush=True)
         return honcho.wait()
     except KeyboardInterrupt:
         if honcho is not None:

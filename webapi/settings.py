@@ -12,8 +12,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 ROOT = Path(__file__).resolve().parent.parent
-# Written by the local runner (`make run`): generated secrets and embedded service URLs.
-LOCAL_ENV_FILE = ROOT / "var" / "local.env"
+# The environment variable naming the local runner's data directory (default: ./var in the repository).
+VAR_ENV = "RASSYLKA_VAR"
+
+
+def var_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where `make run` keeps its data: $RASSYLKA_VAR when set, else ./var in the repository."""
+    value = (os.environ if environ is None else environ).get(VAR_ENV, "").strip()
+    return Path(value).expanduser().resolve() if value else ROOT / "var"
+
+
+def local_env_file(environ: Mapping[str, str] | None = None) -> Path:
+    """The local runner's generated secrets and embedded service URLs: <var dir>/local.env."""
+    return var_dir(environ) / "local.env"
+
+
+# Written by the local runner (`make run`); read by every process when present.
+LOCAL_ENV_FILE = local_env_file()
 
 ADMIN_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 BOT_TOKEN_PATTERN = re.compile(r"\d+:[A-Za-z0-9_-]+")
@@ -56,7 +71,7 @@ def _environment(environ: Mapping[str, str] | None) -> dict[str, str]:
     if environ is not None:
         return dict(environ)
     merged: dict[str, str] = {}
-    for path in (LOCAL_ENV_FILE, ROOT / ".env"):
+    for path in (local_env_file(), ROOT / ".env"):
         if path.is_file():
             merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
     merged.update(os.environ)

@@ -108,3 +108,11 @@ def test_every_other_path_in_the_spec_requires_a_token(client):
                 continue
             response = client.open(concrete, method=method.upper(), json={})
             assert response.status_code == 401, (method, path)
+
+
+def test_docs_page_loads_swagger_ui_from_the_app_itself(client):
+    page = client.get("/docs").data.decode()
+    assert "/docs/assets/swagger-ui-bundle.js" in page
+    asset = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200
+    assert b"SwaggerUIBundle" in asset.data

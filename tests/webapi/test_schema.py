@@ -6,6 +6,7 @@ from collections import Counter
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.conftest import bot_headers
@@ -26,16 +27,35 @@ def test_openapi_document_is_generated(client):
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
+def _acceptable_server_answer(operation, response) -> bool:
+    """Below 500, except the documented 503 of a test send when no bot token is configured."""
+    if response.status_code < 500:
+        return True
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return (
+        operation.path.endswith("/test")
+        and response.status_code == 503
+        and body.get("error", {}).get("code") == "telegram_unavailable"
+    )
+
+
 def _run_operation(operation, headers: dict, calls: Counter) -> str | None:
     """Drive one operation with generated cases; return the failure text, if any."""
+    # Business rules (send time in the future, Telegram's HTML) reject some schema-valid drafts with 422;
+    # test sends answer a documented 503 here, where no bot token is configured.
+    excluded = [positive_data_acceptance]
+    if operation.path.endswith("/test"):
+        excluded.append(not_a_server_error)
 
     @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(case=operation.as_strategy())
     def check(case):
-        # Business rules (send time in the future, Telegram's HTML) reject some schema-valid drafts with 422.
-        response = case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
+        response = case.call_and_validate(headers=headers, excluded_checks=excluded)
         calls[operation.label] += 1
-        assert response.status_code < 500
+        assert _acceptable_server_answer(operation, response), response.text
 
     try:
         check()

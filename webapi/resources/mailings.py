@@ -8,6 +8,7 @@ from webapi.models import DELIVERY_STATUSES, MAILING_STATUSES
 from webapi.resources import protected_blueprint
 from webapi.resources.common import PageQuerySchema, StrictSchema, page_schema
 from webapi.services import mailings as service
+from webapi.services import sending
 
 blp = protected_blueprint("mailings", __name__, "/api/v1/mailings", "Mailings and their delivery ledger.")
 
@@ -84,13 +85,26 @@ class ValidationResultSchema(ma.Schema):
     errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()), required=True)
 
 
+class ProgressSchema(ma.Schema):
+    """How far sending has come."""
+
+    done = ma.fields.Integer(required=True, metadata={"description": "Deliveries in a final state"})
+    pending = ma.fields.Integer(required=True, metadata={"description": "Deliveries pending or in flight"})
+    rate = ma.fields.Float(required=True, metadata={"description": "Average messages per second so far"})
+    elapsed = ma.fields.Float(required=True, metadata={"description": "Seconds since the start"})
+    eta = ma.fields.Float(
+        allow_none=True, required=True, metadata={"description": "Seconds left; null when unknown"}
+    )
+
+
 class StatsSchema(ma.Schema):
-    """Delivery counts per status."""
+    """Delivery counts per status, and progress."""
 
     mailing_id = ma.fields.Integer(required=True, metadata={"format": "int64"})
     status = ma.fields.String(required=True)
     total = ma.fields.Integer(required=True)
     counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    progress = ma.fields.Nested(ProgressSchema, required=True)
 
 
 class DeliverySchema(ma.Schema):
@@ -181,7 +195,7 @@ class MailingStats(MethodView):
 
     @blp.response(200, StatsSchema)
     def get(self, mailing_id):
-        """Count a mailing's deliveries per status."""
+        """Count a mailing's deliveries per status, with progress: rate, elapsed and ETA."""
         require_role(*STAFF)
         mailing = service.get_mailing(mailing_id)
         counts = service.delivery_counts(mailing_id)
@@ -190,6 +204,7 @@ class MailingStats(MethodView):
             "status": mailing.status,
             "total": sum(counts.values()),
             "counts": counts,
+            "progress": sending.progress(mailing, counts),
         }
 
 

@@ -11,6 +11,7 @@ from webapi.auth import Actor
 from webapi.errors import ApiError
 from webapi.extensions import db
 from webapi.models import DELIVERY_STATUSES, Delivery, Mailing, MailingButton, utcnow
+from webapi.services import scheduling
 from webapi.services.audit import record
 
 EDITABLE_FIELDS = ("name", "text", "send_at", "buttons", "media")
@@ -71,6 +72,7 @@ def create_mailing(actor: Actor, draft: dict) -> Mailing:
         send_at=mailing.send_at.isoformat(),
     )
     db.session.commit()
+    scheduling.schedule_start(mailing.id, mailing.send_at)
     return mailing
 
 
@@ -114,6 +116,8 @@ def update_mailing(actor: Actor, mailing_id: int, version: int, changes: dict) -
     mailing.version += 1
     record(actor, "mailing.updated", "mailing", mailing.id, fields=sorted(changes), version=mailing.version)
     db.session.commit()
+    if "send_at" in changes:
+        scheduling.schedule_start(mailing.id, mailing.send_at)
     return mailing
 
 
@@ -124,6 +128,7 @@ def delete_mailing(actor: Actor, mailing_id: int) -> None:
     record(actor, "mailing.deleted", "mailing", mailing.id, name=mailing.name)
     db.session.delete(mailing)
     db.session.commit()
+    scheduling.unschedule_start(mailing_id)
 
 
 def list_mailings(statuses: list[str], offset: int, limit: int) -> tuple[list[Mailing], int]:

@@ -1,0 +1,39 @@
+"""End to end: a mailing is sent by real rq workers to the sandbox, reported, and controllable."""
+
+from __future__ import annotations
+
+
+def _finished(ledger, mailing_id):
+    return ledger.mailing(mailing_id)["status"] == "finished"
+
+
+def test_send_now_delivers_to_every_subscriber_once_and_reports(
+    client, admin, sandbox, subscribers, new_mailing, processes, ledger, wait_for
+):
+    ids = subscribers(40)
+    mailing = new_mailing(buttons=[{"text": "Open", "url": "https://example.com"}])
+    processes.worker()
+    response = client.post(f"/api/v1/mailings/{mailing['id']}/send-now", headers=admin)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["status"] == "sending"
+
+    wait_for(lambda: _finished(ledger, mailing["id"]), 60, "the mailing to finish")
+    assert ledger.counts(mailing["id"]) == {"sent": 41}  # the admin is an active user too
+    for chat_id in ids[:5] + ids[-5:]:
+        (message,) = sandbox.messages(chat_id)
+        assert message["copies"] == 1 and message["text"] == "Hello subscribers"
+    # The admin (author and staff) gets the progress message and exactly one report.
+    wait_for(lambda: ledger.mailing(mailing["id"])["report_sent_at"], 30, "the report")
+    admin_id = 1001
+    texts = wait_for(
+        lambda: [m.get("text", "") for m in sandbox.messages(admin_id) if "finished" in m.get("text", "")],
+        30,
+        "the report message",
+    )
+    assert len(texts) == 1 and "Sent: 41" in texts[0]
+    stats = client.get(f"/api/v1/mailings/{mailing['id']}/stats", headers=admin).get_json()
+    assert (
+        stats["progress"]["done"] == 41
+        and stats["progress"]["pending"] == 0
+        and stats["progress"]["eta"] == 0
+    )

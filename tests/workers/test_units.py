@@ -1,0 +1,91 @@
+"""The engine's parts on their own: content, answer mapping, the limiter, periodic registration."""
+
+from __future__ import annotations
+
+from rq_scheduler import Scheduler
+
+from workers import sender
+from workers.content import render
+from workers.rate_limiter import JITTER_ALLOWANCE, RateLimiter
+from workers.schedule import PERIODIC_JOBS, register_periodic_jobs
+from workers.sender import TelegramClient, classify
+
+BUTTONS = [{"text": "A", "url": "https://a.example"}, {"text": "B", "url": "tg://resolve?domain=x"}]
+KEYBOARD = {"inline_keyboard": [[BUTTONS[0]], [BUTTONS[1]]]}
+
+
+def test_text_with_buttons_is_one_message():
+    (call,) = render({"text": "<b>Hi</b>", "buttons": BUTTONS, "media": None})
+    assert call.method == "sendMessage"
+    assert call.to(7) == {"chat_id": 7, "text": "<b>Hi</b>", "parse_mode": "HTML", "reply_markup": KEYBOARD}
+    assert call.to(7, paid_broadcast=True)["allow_paid_broadcast"] is True
+
+
+def test_media_with_a_short_text_carries_it_as_caption():
+    (call,) = render({"text": "Hi", "buttons": BUTTONS, "media": {"type": "video", "file_id": "BAADF"}})
+    assert call.method == "sendVideo"
+    assert call.params == {"video": "BAADF", "caption": "Hi", "parse_mode": "HTML", "reply_markup": KEYBOARD}
+
+
+def test_media_without_text_has_no_caption():
+    (call,) = render(
+        {"text": "", "buttons": [], "media": {"type": "photo", "file_id": "https://x.example/a.png"}}
+    )
+    assert call.params == {"photo": "https://x.example/a.png"}
+
+
+def test_media_with_a_long_text_is_two_messages_buttons_on_the_second():
+    text = "<b>" + "y" * 1100 + "</b>"  # 1100 visible characters: too long for a caption
+    media, message = render({"text": text, "buttons": BUTTONS, "media": {"type": "document", "file_id": "F"}})
+    assert (media.method, media.params) == ("sendDocument", {"document": "F"})
+    assert message.method == "sendMessage" and message.params["reply_markup"] == KEYBOARD
+    # Entities do not count: 1020 visible characters in bold still fit.
+    (single,) = render(
+        {"text": "<b>" + "y" * 1020 + "</b>", "buttons": [], "media": {"type": "audio", "file_id": "F"}}
+    )
+    assert single.method == "sendAudio"
+
+
+def test_answers_map_to_outcomes():
+    assert classify(200, {"ok": True, "result": {"message_id": 5}}).message_id == 5
+    too_many = classify(429, {"ok": False, "error_code": 429, "parameters": {"retry_after": 3}})
+    assert (too_many.kind, too_many.retry_after) == (sender.RETRY_AFTER, 3)
+    blocked = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+    assert classify(403, blocked).kind == sender.BLOCKED
+    migrated = classify(
+        400, {"ok": False, "error_code": 400, "description": "x", "parameters": {"migrate_to_chat_id": -1001}}
+    )
+    assert (migrated.kind, migrated.migrate_to) == (sender.MIGRATED, -1001)
+    not_found = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+    assert classify(400, not_found).kind == sender.REJECTED
+    assert classify(502, None).kind == sender.TRANSIENT
+    assert classify(500, {"ok": False, "error_code": 500, "description": "Internal"}).kind == sender.TRANSIENT
+
+
+def test_a_refused_connection_is_transient_and_never_shows_the_token():
+    token = "999:SECRET-never-in-logs"
+    outcome = TelegramClient(token, "http://127.0.0.1:9").call("sendMessage", {"chat_id": 1, "text": "x"})
+    assert outcome.kind == sender.TRANSIENT
+    assert "SECRET" not in outcome.description and "127.0.0.1" not in outcome.description
+
+
+def test_limiter_is_shared_through_redis_and_honours_a_429_wait(redis, app):
+    token = "777:LIMITER-token"
+    first, second = RateLimiter(redis, token, 2.0), RateLimiter(redis, token, 2.0)
+    assert first.try_acquire() == 0
+    # The next slot is half a second away for every process using this token.
+    assert 0 < second.try_acquire() <= 0.5 * (1 + JITTER_ALLOWANCE) + 0.01
+    first.hold(5)
+    assert second.try_acquire() > 4
+    assert not any(b"LIMITER" in key for key in redis.keys("*"))
+    # Another token has its own budget.
+    assert RateLimiter(redis, "778:OTHER", 2.0).try_acquire() == 0
+
+
+def test_periodic_jobs_register_once_with_stable_ids(redis, app):
+    scheduler = Scheduler(connection=redis)
+    assert register_periodic_jobs(scheduler) == [job.id for job in PERIODIC_JOBS]
+    assert register_periodic_jobs(scheduler) == []
+    jobs = list(scheduler.get_jobs())
+    assert [job.id for job in jobs] == ["periodic-reconcile"]
+    assert jobs[0].meta["interval"] == 30 and jobs[0].timeout == 900

@@ -1,0 +1,155 @@
+"""Sending control: test sends, send now, pause, resume, cancel and retry."""
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from webapi.auth import STAFF, require_role
+from webapi.errors import ApiError, ErrorSchema
+from webapi.extensions import db
+from webapi.resources import protected_blueprint
+from webapi.resources.common import INT64_MAX, StrictSchema
+from webapi.resources.mailings import ButtonSchema, MailingSchema, MediaSchema
+from webapi.services import sending_control
+from webapi.services.audit import record
+from webapi.services.mailings import check_draft, get_mailing
+from workers.content import mailing_content
+from workers.context import TelegramUnconfigured
+from workers.test_send import TelegramRefused, TelegramUnavailable, send_test
+
+blp = protected_blueprint(
+    "sending", __name__, "/api/v1/mailings", "Sending mailings: test sends and control of a running mailing."
+)
+
+REFUSED = "Invalid draft (validation_error), or Telegram refused the message (telegram_error)."
+UNAVAILABLE = "Telegram is unreachable, not configured, or asks to wait (telegram_unavailable)."
+
+WRONG_STATUS = "The mailing is not in a state that allows this (wrong_status)."
+
+ChatId = ma.fields.Integer(required=True, validate=ma.validate.Range(min=-INT64_MAX, max=INT64_MAX))
+
+
+class TestDraftSchema(StrictSchema):
+    """The part of a draft a test send needs."""
+
+    name = ma.fields.String()
+    text = ma.fields.String(load_default="")
+    buttons = ma.fields.List(ma.fields.Nested(ButtonSchema), load_default=list)
+    media = ma.fields.Nested(MediaSchema, allow_none=True, load_default=None)
+
+
+class DraftTestSchema(StrictSchema):
+    """A draft and the chat to send it to."""
+
+    chat_id = ChatId
+    draft = ma.fields.Nested(TestDraftSchema, required=True)
+
+
+class MailingTestSchema(StrictSchema):
+    """The chat to send a saved mailing to."""
+
+    chat_id = ChatId
+
+
+class TestResultSchema(ma.Schema):
+    """The messages the chat received."""
+
+    message_ids = ma.fields.List(ma.fields.Integer(metadata={"format": "int64"}), required=True)
+
+
+class RetrySchema(StrictSchema):
+    """Which deliveries to send again."""
+
+    statuses = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(sending_control.RETRYABLE)),
+        required=True,
+        validate=ma.validate.Length(min=1),
+    )
+
+
+class RetryResultSchema(ma.Schema):
+    """How many went back to pending, and the mailing now."""
+
+    requeued = ma.fields.Integer(required=True)
+    mailing = ma.fields.Nested(MailingSchema, required=True)
+
+
+def _send_test(content: dict, chat_id: int, actor, mailing_id=None) -> dict:
+    db.session.rollback()  # no transaction stays open across the HTTP call
+    try:
+        message_ids = send_test(content, chat_id)
+    except TelegramRefused as error:
+        raise ApiError(422, f"Telegram refused the message: {error}", code="telegram_error") from None
+    except (TelegramUnavailable, TelegramUnconfigured) as error:
+        raise ApiError(503, str(error), code="telegram_unavailable") from None
+    record(actor, "mailing.test_sent", "mailing", mailing_id, chat_id=chat_id, message_ids=message_ids)
+    db.session.commit()
+    return {"message_ids": message_ids}
+
+
+@blp.route("/test")
+class DraftTest(MethodView):
+    """Test-sending a draft."""
+
+    @blp.arguments(DraftTestSchema)
+    @blp.response(200, TestResultSchema)
+    @blp.alt_response(422, schema=ErrorSchema, description=REFUSED)
+    @blp.alt_response(503, schema=ErrorSchema, description=UNAVAILABLE)
+    def post(self, body):
+        """Send an unsaved draft to one chat now, exactly as subscribers would get it."""
+        actor = require_role(*STAFF)
+        draft = body["draft"]
+        errors = check_draft({k: v for k, v in draft.items() if k != "name"}, partial=True)
+        if errors:
+            raise ApiError(422, "The draft is not valid; see details.", errors)
+        return _send_test(draft, body["chat_id"], actor)
+
+
+@blp.route("/<int64:mailing_id>/test")
+class MailingTest(MethodView):
+    """Test-sending a saved mailing."""
+
+    @blp.arguments(MailingTestSchema)
+    @blp.response(200, TestResultSchema)
+    @blp.alt_response(422, schema=ErrorSchema, description=REFUSED)
+    @blp.alt_response(503, schema=ErrorSchema, description=UNAVAILABLE)
+    def post(self, body, mailing_id):
+        """Send a mailing to one chat now, outside its ledger."""
+        actor = require_role(*STAFF)
+        content = mailing_content(get_mailing(mailing_id))
+        return _send_test(content, body["chat_id"], actor, mailing_id)
+
+
+def _control(name: str, summary: str, action):
+    class Control(MethodView):
+        @blp.response(200, MailingSchema)
+        @blp.alt_response(409, schema=ErrorSchema, description=WRONG_STATUS)
+        def post(self, mailing_id):
+            actor = require_role(*STAFF)
+            return action(actor, mailing_id)
+
+    Control.post.__doc__ = summary
+    Control.__name__ = Control.__qualname__ = f"Mailing{name.title().replace('-', '')}"
+    Control.__doc__ = summary
+    blp.route(f"/<int64:mailing_id>/{name}")(Control)
+
+
+_control("send-now", "Start a scheduled mailing now.", sending_control.send_now)
+_control(
+    "pause", "Pause a sending mailing; requests in flight finish, nothing new starts.", sending_control.pause
+)
+_control("resume", "Resume a paused mailing.", sending_control.resume)
+_control("cancel", "Cancel a mailing: pending deliveries become cancelled.", sending_control.cancel)
+
+
+@blp.route("/<int64:mailing_id>/retry")
+class MailingRetry(MethodView):
+    """Sending failed or unknown deliveries again."""
+
+    @blp.arguments(RetrySchema)
+    @blp.response(200, RetryResultSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description=WRONG_STATUS)
+    def post(self, body, mailing_id):
+        """Put unknown and/or failed deliveries back to pending and send them again."""
+        actor = require_role(*STAFF)
+        requeued, mailing = sending_control.retry(actor, mailing_id, body["statuses"])
+        return {"requeued": requeued, "mailing": mailing}

@@ -1,0 +1,129 @@
+"""What staff can do to a mailing in flight: send now, pause, resume, cancel, retry; each audited."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from webapi.auth import Actor
+from webapi.errors import ApiError
+from webapi.extensions import db
+from webapi.models import Mailing, utcnow
+from webapi.services import scheduling, sending
+from webapi.services.audit import record
+from webapi.services.mailings import get_mailing
+
+RETRYABLE = ("unknown", "failed")
+
+
+def _transition(
+    mailing_id: int, allowed: tuple[str, ...], target: str, verb: str, extra: str = ""
+) -> Mailing:
+    """One conditional UPDATE; a mailing in another state answers 409 wrong_status."""
+    moved = db.session.execute(
+        text(
+            f"UPDATE mailings SET status = :target, updated_at = now() {extra} "  # noqa: S608 - fixed fragments
+            "WHERE id = :id AND status = ANY(:allowed) RETURNING id"
+        ),
+        {"id": mailing_id, "target": target, "allowed": list(allowed)},
+    ).scalar()
+    if moved is None:
+        mailing = get_mailing(mailing_id)
+        status = mailing.status
+        db.session.rollback()
+        raise ApiError(
+            409,
+            f"Only a {' or '.join(allowed)} mailing can be {verb}; this one is {status}.",
+            {"status": status},
+            code="wrong_status",
+        )
+    return get_mailing(mailing_id)
+
+
+def _refreshed(mailing_id: int) -> Mailing:
+    db.session.expire_all()
+    return get_mailing(mailing_id)
+
+
+def send_now(actor: Actor, mailing_id: int) -> Mailing:
+    """Start a scheduled mailing at once."""
+    get_mailing(mailing_id)
+    if not sending.start(mailing_id, force=True):
+        _transition(mailing_id, ("scheduled",), "sending", "sent now")  # raises the 409 with the status
+    record(actor, "mailing.send_now", "mailing", mailing_id)
+    db.session.commit()
+    scheduling.unschedule_start(mailing_id)
+    scheduling.enqueue_after_start(mailing_id)
+    return _refreshed(mailing_id)
+
+
+def pause(actor: Actor, mailing_id: int) -> Mailing:
+    """Stop starting new sends; requests in flight finish."""
+    _transition(mailing_id, ("sending",), "paused", "paused")
+    record(actor, "mailing.paused", "mailing", mailing_id)
+    db.session.commit()
+    sending.release_claims(db.engine, mailing_id)
+    scheduling.enqueue_progress(mailing_id)
+    return _refreshed(mailing_id)
+
+
+def resume(actor: Actor, mailing_id: int) -> Mailing:
+    """Carry on sending a paused mailing."""
+    _transition(mailing_id, ("paused",), "sending", "resumed")
+    record(actor, "mailing.resumed", "mailing", mailing_id)
+    db.session.commit()
+    scheduling.ensure_drivers(mailing_id)
+    scheduling.enqueue_progress(mailing_id)
+    return _refreshed(mailing_id)
+
+
+def cancel(actor: Actor, mailing_id: int) -> Mailing:
+    """Stop for good: pending deliveries become cancelled, what was sent stays sent."""
+    _transition(
+        mailing_id, ("scheduled", "sending", "paused"), "cancelled", "cancelled", ", finished_at = now()"
+    )
+    cancelled = db.session.execute(
+        text(
+            "UPDATE deliveries SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL,"
+            " updated_at = now() WHERE mailing_id = :id AND status = 'pending'"
+        ),
+        {"id": mailing_id},
+    ).rowcount
+    record(actor, "mailing.cancelled", "mailing", mailing_id, cancelled_deliveries=cancelled)
+    db.session.commit()
+    scheduling.unschedule_start(mailing_id)
+    scheduling.enqueue_progress(mailing_id)
+    return _refreshed(mailing_id)
+
+
+def retry(actor: Actor, mailing_id: int, statuses: list[str]) -> tuple[int, Mailing]:
+    """Put `unknown` and/or `failed` deliveries back to pending and send them again."""
+    mailing = get_mailing(mailing_id, lock=True)
+    if mailing.status not in ("finished", "sending", "paused"):
+        status = mailing.status
+        db.session.rollback()
+        raise ApiError(
+            409,
+            f"Only a finished, sending or paused mailing can be retried; this one is {status}.",
+            {"status": status},
+            code="wrong_status",
+        )
+    requeued = db.session.execute(
+        text(
+            "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL,"
+            " lease_owner = NULL, lease_expires_at = NULL, updated_at = now() "
+            "WHERE mailing_id = :id AND status = ANY(:statuses)"
+        ),
+        {"id": mailing_id, "statuses": sorted(set(statuses))},
+    ).rowcount
+    if requeued and mailing.status == "finished":
+        # A new round: it sends again and reports again when done.
+        mailing.status = "sending"
+        mailing.finished_at = None
+        mailing.report_sent_at = None
+        mailing.updated_at = utcnow()
+    record(actor, "mailing.retried", "mailing", mailing_id, statuses=sorted(set(statuses)), requeued=requeued)
+    db.session.commit()
+    if requeued and mailing.status == "sending":
+        scheduling.ensure_drivers(mailing_id)
+        scheduling.enqueue_progress(mailing_id)
+    return requeued, _refreshed(mailing_id)

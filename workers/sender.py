@@ -1,0 +1,137 @@
+"""Telegram calls over a keep-alive HTTP session, and the mapping of every answer to an outcome.
+
+Our own small client instead of pyTelegramBotAPI: no hidden retries (a retry after a timeout
+would send twice), one keep-alive session per thread, and errors that never carry the URL,
+because the bot token is part of every Bot API URL.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+
+import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 10.0
+# Longest the whole call may take; leases are sized above it.
+CALL_SECONDS = CONNECT_TIMEOUT + READ_TIMEOUT
+
+SENT = "sent"
+RETRY_AFTER = "retry_after"  # 429: wait, then send again; not a failure
+BLOCKED = "blocked"  # 403: the user blocked the bot or is gone
+MIGRATED = "migrated"  # 400 with migrate_to_chat_id: the group became a supergroup
+REJECTED = "rejected"  # any other 4xx: Telegram said no, sending again will not help
+TRANSIENT = "transient"  # never reached Telegram, or a 5xx: safe to send again later
+AMBIGUOUS = "ambiguous"  # may have reached Telegram without an answer: never re-sent automatically
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one Bot API call came to."""
+
+    kind: str
+    result: object = None
+    description: str = ""
+    retry_after: float = 0.0
+    migrate_to: int | None = None
+
+    @property
+    def message_id(self) -> int | None:
+        """The sent message's id, when the result is a message."""
+        return self.result.get("message_id") if isinstance(self.result, dict) else None
+
+
+def classify(status: int, payload: object) -> Outcome:
+    """Map an HTTP status and a Bot API body to an outcome."""
+    if not isinstance(payload, dict):
+        if status >= 500:
+            return Outcome(TRANSIENT, description=f"HTTP {status} from Telegram")
+        return Outcome(REJECTED, description=f"HTTP {status} with a body that is not Bot API JSON")
+    if payload.get("ok") is True:
+        return Outcome(SENT, result=payload.get("result"))
+    code = payload.get("error_code", status)
+    description = str(payload.get("description") or f"HTTP {status}")[:500]
+    parameters = payload.get("parameters") or {}
+    if code == 429:
+        return Outcome(
+            RETRY_AFTER, description=description, retry_after=float(parameters.get("retry_after", 1))
+        )
+    if parameters.get("migrate_to_chat_id"):
+        return Outcome(MIGRATED, description=description, migrate_to=int(parameters["migrate_to_chat_id"]))
+    if code == 403:
+        return Outcome(BLOCKED, description=description)
+    if isinstance(code, int) and code >= 500 or status >= 500:
+        return Outcome(TRANSIENT, description=description)
+    return Outcome(REJECTED, description=description)
+
+
+def _never_sent(error: requests.ConnectionError) -> bool:
+    """True when the connection failed before any byte of the request left (refused, DNS, connect timeout)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = error.args[0] if error.args else None
+    inner = getattr(reason, "reason", reason)
+    return isinstance(inner, NewConnectionError | ConnectTimeoutError)
+
+
+class TelegramClient:
+    """Calls `{base}/bot{token}/{method}` with JSON bodies (or multipart for files)."""
+
+    def __init__(self, token: str, base_url: str, pool_size: int = 16):
+        self._token = token
+        self._base = base_url.rstrip("/")
+        self._pool_size = pool_size
+        self._local = threading.local()
+
+    @property
+    def token(self) -> str:
+        """The bot token (for keying the rate limiter; never log it)."""
+        return self._token
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            adapter = requests.adapters.HTTPAdapter(
+                pool_connections=1, pool_maxsize=self._pool_size, max_retries=0
+            )
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            self._local.session = session
+        return session
+
+    def call(self, method: str, params: dict, files: dict | None = None) -> Outcome:
+        """Make one Bot API call and classify its result; exceptions become outcomes, redacted."""
+        url = f"{self._base}/bot{self._token}/{method}"
+        try:
+            if files:
+                data = {
+                    k: json.dumps(v) if isinstance(v, dict | list | bool) else v for k, v in params.items()
+                }
+                response = self._session().post(
+                    url, data=data, files=files, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)
+                )
+            else:
+                response = self._session().post(url, json=params, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
+        except requests.ConnectionError as error:
+            # Reported by class name only: requests' messages contain the URL, and so the token.
+            if _never_sent(error):
+                return Outcome(TRANSIENT, description=f"cannot connect to Telegram ({type(error).__name__})")
+            return Outcome(
+                AMBIGUOUS, description=f"connection lost before an answer ({type(error).__name__})"
+            )
+        except requests.Timeout as error:
+            return Outcome(AMBIGUOUS, description=f"no answer in time ({type(error).__name__})")
+        except requests.RequestException as error:
+            return Outcome(AMBIGUOUS, description=f"request failed ({type(error).__name__})")
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        return classify(response.status_code, payload)

@@ -1,0 +1,65 @@
+"""What the engine says to people (progress and reports), in English and Russian."""
+
+from __future__ import annotations
+
+TEXTS = {
+    "en": {
+        "scheduled": "⏳ Scheduled",
+        "sending": "▶️ Sending",
+        "paused": "⏸ Paused",
+        "finished": "✅ Finished",
+        "cancelled": "⏹ Cancelled",
+        "counts": "Sent {sent} · blocked {blocked} · failed {failed} · unknown {unknown} · "
+        "cancelled {cancelled} · left {left}",
+        "speed": "Rate {rate:.1f}/s · elapsed {elapsed} · ETA {eta}",
+        "pause": "⏸ Pause",
+        "resume": "▶️ Resume",
+        "cancel": "⏹ Cancel",
+        "report_title": "📬 <b>Mailing finished: {name}</b>",
+        "recipients": "Recipients: {n}",
+        "sent": "Sent: {n}",
+        "blocked": "Blocked: {n}",
+        "failed": "Failed: {n}",
+        "unknown": "Unknown: {n}",
+        "cancelled_n": "Cancelled: {n}",
+        "duration": "Duration: {d}",
+        "average": "Average rate: {rate:.1f} msg/s",
+        "reasons": "Most common reasons:",
+        "csv_caption": "Recipients not reached, with the reason",
+    },
+    "ru": {
+        "scheduled": "⏳ Запланирована",
+        "sending": "▶️ Идёт рассылка",
+        "paused": "⏸ На паузе",
+        "finished": "✅ Завершена",
+        "cancelled": "⏹ Отменена",
+        "counts": "Доставлено {sent} · заблокировали {blocked} · ошибки {failed} · неизвестно {unknown} · "
+        "отменено {cancelled} · осталось {left}",
+        "speed": "Скорость {rate:.1f}/с · прошло {elapsed} · осталось примерно {eta}",
+        "pause": "⏸ Пауза",
+        "resume": "▶️ Продолжить",
+        "cancel": "⏹ Отменить",
+        "report_title": "📬 <b>Рассылка завершена: {name}</b>",
+        "recipients": "Получателей: {n}",
+        "sent": "Доставлено: {n}",
+        "blocked": "Заблокировали бота: {n}",
+        "failed": "Ошибки: {n}",
+        "unknown": "Неизвестно: {n}",
+        "cancelled_n": "Отменено: {n}",
+        "duration": "Длительность: {d}",
+        "average": "Средняя скорость: {rate:.1f} сообщ./с",
+        "reasons": "Частые причины:",
+        "csv_caption": "Кому не доставлено, с причиной",
+    },
+}
+
+
+def language_of(user_language: str | None, default: str) -> str:
+    """The language to address a user in: theirs when we speak it, else the configured default."""
+    code = (user_language or "").split("-")[0].lower()
+    return code if code in TEXTS else default
+
+
+def t(language: str, key: str, **values) -> str:
+    """One text in `language`, formatted."""
+    return TEXTS.get(language, TEXTS["en"])[key].format(**values)
