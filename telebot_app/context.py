@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from redis import Redis
@@ -22,6 +23,19 @@ log = logging.getLogger(__name__)
 STAFF = ("moderator", "admin")
 NOT_ASKED = object()
 LOCK_STRIPES = 64
+# A reply refused with 429 (Telegram allows about one message a second per chat, with short bursts) is
+# sent again after retry_after when that is this short; a longer wait drops it, as before.
+SLOW_DOWN_MAX_WAIT = 5
+SLOW_DOWN_TRIES = 3
+
+
+def _retry_after(exc: ApiTelegramException) -> int | None:
+    """Telegram's retry_after of a 429, else None."""
+    if exc.error_code != 429 or not isinstance(exc.result_json, dict):
+        return None
+    parameters = exc.result_json.get("parameters") or {}
+    wait = parameters.get("retry_after") if isinstance(parameters, dict) else None
+    return wait if isinstance(wait, int) and wait >= 0 else None
 
 
 @dataclass
@@ -67,10 +81,19 @@ class Context:
         return self.send(self.t(key, **values), markup)
 
     def send(self, html: str, markup: types.InlineKeyboardMarkup | None = None) -> types.Message:
-        """Send rendered HTML to the user's chat."""
-        return self.bot.send_message(
-            self.chat_id, html, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
-        )
+        """Send rendered HTML to the user's chat (again after a short 429 wait, so no reply is lost)."""
+        for attempt in range(1, SLOW_DOWN_TRIES + 1):
+            try:
+                return self.bot.send_message(
+                    self.chat_id, html, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
+                )
+            except ApiTelegramException as exc:
+                wait = _retry_after(exc)
+                if wait is None or wait > SLOW_DOWN_MAX_WAIT or attempt == SLOW_DOWN_TRIES:
+                    raise
+                log.info("Telegram asks to slow down in chat %s; sending again in %s s", self.chat_id, wait)
+                time.sleep(wait)
+        raise AssertionError("unreachable")
 
     def edit(self, html: str, markup: types.InlineKeyboardMarkup | None = None) -> None:
         """Replace the pressed message's text and keyboard (or send anew when it cannot be edited)."""

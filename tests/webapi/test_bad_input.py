@@ -86,3 +86,17 @@ def test_sql_looking_input_is_just_text(client, admin, field):
     response = client.post("/api/v1/mailings", json=body, headers=admin)
     assert response.status_code == 201
     assert response.json[field] == "'; DROP TABLE users; --"
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "body"),
+    [
+        ("/api/v1/users/5", "PUT", {"first_name": "a\x00b"}),
+        ("/api/v1/mailings", "POST", {"name": "n\x00", "text": "t", "send_at": "2031-01-01T00:00:00+00:00"}),
+        ("/api/v1/mailings/validate", "POST", {"buttons": [{"text": "x\x00", "url": "https://e.org"}]}),
+    ],
+)
+def test_nul_characters_are_refused(client, admin, path, method, body):
+    response = client.open(path, method=method, json=body, headers=admin)
+    _assert_envelope(response, 422)
+    assert "NUL" in str(response.json["error"]["details"])

@@ -28,11 +28,33 @@ class Int64Converter(BaseConverter):
 INT64_SCHEMA = {"type": "integer", "format": "int64", "minimum": 0, "maximum": INT64_MAX}
 
 
+def _nul_paths(value, path: str = "") -> list[str]:
+    if isinstance(value, str):
+        return [path or "_schema"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [
+            p for key, item in value.items() for p in _nul_paths(item, f"{path}.{key}" if path else str(key))
+        ]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in _nul_paths(item, f"{path}.{index}")]
+    return []
+
+
 class StrictSchema(ma.Schema):
-    """Unknown fields are an error, not silently dropped."""
+    """Unknown fields are an error, not silently dropped; text may not contain NUL characters."""
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def _refuse_nul(self, data, **kwargs):
+        # Postgres cannot store U+0000 in text; refuse it here rather than fail at the database.
+        paths = _nul_paths(data)
+        if paths:
+            raise ma.ValidationError(
+                {path: ["Text may not contain the NUL character (U+0000)."] for path in paths}
+            )
+        return data
 
 
 class PageQuerySchema(StrictSchema):
