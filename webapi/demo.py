@@ -29,7 +29,7 @@ def seed(count: int, sandbox_url: str | None) -> None:
     rows = [
         {
             "tg_id": DEMO_FIRST_ID + n,
-            "first_name": f"Demo {n + 1}",
+            "first_name": f"Demo {DEMO_FIRST_ID + n}",
             "language_code": "ru" if n % 3 else "en",
             "role": "subscriber",
             "status": "active",

@@ -24,7 +24,7 @@ def test_seed_creates_subscribers_in_both_places_and_is_repeatable(app, db_sessi
     assert result.exit_code == 0, result.output
     assert "Seeded 250 demo subscribers" in result.output
     assert db_session.query(User).filter_by(status="active", role="subscriber").count() == 250
-    assert db_session.get(User, DEMO_FIRST_ID + 249).first_name == "Demo 250"
+    assert db_session.get(User, DEMO_FIRST_ID + 249).first_name == f"Demo {DEMO_FIRST_ID + 249}"
     assert sandbox.users(limit=1)["total"] == 250
     assert sandbox.user(DEMO_FIRST_ID)["first_name"].startswith("Demo")
 
