@@ -8,10 +8,13 @@ from telebot_app.api_client import ApiError, ApiUnavailable
 from telebot_app.context import Context
 from telebot_app.handlers import constructor
 from telebot_app.handlers.control import run_action
-from telebot_app.handlers.filters import is_command, prefix
+from telebot_app.handlers.filters import is_command, number, prefix
 from telebot_app.states import Browser
 from telebot_app.texts import Markup
 from telebot_app.times import show_time
+
+# The API pages up to this offset; a forged page number beyond it is the last page.
+PAGE_MAX = 10**9
 
 
 def show_page(ctx: Context, number: int, at_ends: bool = False) -> None:
@@ -20,7 +23,7 @@ def show_page(ctx: Context, number: int, at_ends: bool = False) -> None:
     if number < 1 and at_ends:
         ctx.answer("browser_first", alert=False)
         return
-    number = max(number, 1)
+    number = min(max(number, 1), PAGE_MAX)
     page = ctx.api.list_active(ctx.user_id, offset=number - 1)
     total = page["total"]
     if number > total and total > 0:
@@ -110,14 +113,15 @@ def number_given(message: Message, ctx: Context) -> None:
     ctx.require_staff()
     raw = (message.text or "").strip().lstrip("#")
     total = ctx.api.list_active(ctx.user_id, offset=0)["total"]
-    if not raw.isdigit():
+    wanted = number(raw)
+    if wanted is None:
         ctx.reply("browser_not_a_number", total=total)
         return
-    if not 1 <= int(raw) <= total:
+    if not 1 <= wanted <= total:
         ctx.reply("browser_out_of_range", total=total)
         return
     ctx.clear_state()
-    show_page(ctx, int(raw))
+    show_page(ctx, wanted)
 
 
 def pressed(call: CallbackQuery, ctx: Context) -> None:
@@ -125,11 +129,10 @@ def pressed(call: CallbackQuery, ctx: Context) -> None:
     ctx.require_staff()
     parts = call.data.split(":")
     action = parts[1] if len(parts) > 1 else ""
-    numbers = parts[2:]
-    if not all(part.lstrip("-").isdigit() for part in numbers):
+    values = [number(part) for part in parts[2:]]
+    if None in values:
         ctx.answer("stale_button")
         return
-    values = [int(part) for part in numbers]
     if action == "p" and len(values) == 1:
         show_page(ctx, values[0], at_ends=True)
     elif action == "goto" and not values:

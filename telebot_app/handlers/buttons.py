@@ -6,7 +6,7 @@ from telebot.types import CallbackQuery, Message
 from telebot_app import keyboards
 from telebot_app.context import Context
 from telebot_app.handlers import constructor
-from telebot_app.handlers.filters import is_command, prefix
+from telebot_app.handlers.filters import is_command, number, prefix
 from telebot_app.states import Constructor
 from telebot_app.texts import Markup
 
@@ -85,10 +85,11 @@ def manage_pressed(call: CallbackQuery, ctx: Context) -> None:
     ctx.require_staff()
     parts = call.data.split(":")
     draft = ctx.runtime.drafts.get(ctx.user_id)
-    if len(parts) != 4 or draft is None or draft["id"] != parts[1] or not parts[3].isdigit():
+    index = number(parts[3], limit=10**6) if len(parts) == 4 else None
+    if index is None or index < 0 or draft is None or draft["id"] != parts[1]:
         ctx.answer("stale_draft", alert=True)
         return
-    op, index = parts[2], int(parts[3])
+    op = parts[2]
     buttons = draft.get("buttons") or []
     if op == "pg":
         manage(ctx, draft, index)

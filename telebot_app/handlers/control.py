@@ -6,7 +6,7 @@ from telebot.types import CallbackQuery
 from telebot_app import keyboards
 from telebot_app.api_client import ApiError
 from telebot_app.context import Context
-from telebot_app.handlers.filters import prefix
+from telebot_app.handlers.filters import number, prefix
 
 ACTIONS = {"pause": "pause", "resume": "resume", "cancel": "cancel", "now": "send-now"}
 DONE_KEYS = {"pause": "ctl_paused", "resume": "ctl_resumed", "cancel": "ctl_cancelled", "now": "ctl_started"}
@@ -33,10 +33,10 @@ def progress_pressed(call: CallbackQuery, ctx: Context) -> None:
     """mc:pause|resume|cancel|cancelok:<id>, the engine's progress buttons."""
     ctx.require_staff()
     parts = call.data.split(":")
-    if len(parts) != 3 or not parts[2].isdigit() or parts[1] not in {"pause", "resume", "cancel", "cancelok"}:
+    mailing_id = number(parts[2]) if len(parts) == 3 else None
+    if mailing_id is None or mailing_id < 1 or parts[1] not in {"pause", "resume", "cancel", "cancelok"}:
         ctx.answer("stale_button")
         return
-    mailing_id = int(parts[2])
     if parts[1] == "cancel":
         ctx.answer()
         ctx.send(

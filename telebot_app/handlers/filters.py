@@ -13,6 +13,22 @@ def is_text(message: Message) -> bool:
     return bool(message.text) and not message.text.startswith("/")
 
 
+ID_MAX = 2**63 - 1
+
+
+def number(text: str, limit: int = ID_MAX) -> int | None:
+    """`text` as an integer when it is decimal digits (an optional minus) within ±limit, else None.
+
+    Button data can be forged and typed digits can be odd: str.isdigit() accepts "²", which int() refuses,
+    and an unbounded number goes on to the API or into a button's 64 bytes of data.
+    """
+    digits = text[1:] if text.startswith("-") else text
+    if not digits.isdecimal() or len(digits) > len(str(limit)):
+        return None
+    value = int(text)
+    return value if -limit <= value <= limit else None
+
+
 def prefix(*prefixes: str):
     """Callback filter: the data starts with one of `prefixes`."""
 

@@ -7,11 +7,9 @@ from telebot_app import keyboards
 from telebot_app.api_client import ApiError
 from telebot_app.commands import set_chat_commands
 from telebot_app.context import Context
-from telebot_app.handlers.filters import is_command, prefix
+from telebot_app.handlers.filters import ID_MAX, is_command, number, prefix
 from telebot_app.states import RoleChange
 from telebot_app.texts import language_for
-
-TG_ID_MAX = 2**63 - 1
 
 
 def ask_target(ctx: Context) -> None:
@@ -40,11 +38,10 @@ def target_given(message: Message, ctx: Context) -> None:
             ctx.reply("role_forward_hidden")
             return
     else:
-        raw = (message.text or "").strip()
-        if not raw.isdigit() or not 0 < int(raw) <= TG_ID_MAX:
+        tg_id = number((message.text or "").strip())
+        if tg_id is None or not 0 < tg_id <= ID_MAX:
             ctx.reply("role_not_a_number")
             return
-        tg_id = int(raw)
     try:
         user = ctx.api.get_user(ctx.user_id, tg_id)
     except ApiError as exc:
@@ -80,10 +77,11 @@ def role_pressed(call: CallbackQuery, ctx: Context) -> None:
         ctx.answer()
         ctx.edit(ctx.t("role_change_dropped"))
         return
-    if len(parts) != 4 or not parts[2].isdigit() or parts[3] not in keyboards.ROLES:
+    tg_id = number(parts[2]) if len(parts) == 4 else None
+    if tg_id is None or tg_id < 1 or parts[3] not in keyboards.ROLES:
         ctx.answer("stale_button")
         return
-    tg_id, role = int(parts[2]), parts[3]
+    role = parts[3]
     if parts[1] == "set":
         ctx.answer()
         ctx.edit(
