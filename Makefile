@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format run sandbox bench requirements clean
+.PHONY: install test lint format run sandbox bench chaos requirements clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,16 @@ sandbox: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/sandbox_throughput.py --seconds 5
 	$(BIN)/python bench/api.py --seconds 10
+	$(BIN)/python bench/broadcast.py --rate 25 --recipients 3000
+	$(BIN)/python bench/broadcast.py --paid --rate 1000 --recipients 50000 --workers 4
+	$(BIN)/python bench/fanout.py --subscribers 1000000
+	$(BIN)/python bench/worker_memory.py --recipients 200000
+
+# The full chaos soak: 20,000 recipients at 1,000/s, a worker SIGKILLed every 3 s while it sends,
+# Redis and Postgres restarted once each; the figures are printed as one JSON line.
+chaos: $(STAMP)
+	CHAOS_RECIPIENTS=20000 CHAOS_RATE=1000 CHAOS_KILLS=0 CHAOS_KILL_EVERY=3 \
+		$(BIN)/python -m pytest tests/chaos -q -p no:cacheprovider -x -s --timeout 1800
 
 requirements: $(STAMP)
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements.in -o requirements.txt

@@ -1,35 +1,42 @@
-"""Fan-out time: how long starting a mailing takes for N active subscribers (one INSERT … SELECT).
+"""Fan-out time and memory: how long starting a mailing takes for N active subscribers (one INSERT … SELECT).
 
 Usage: DATABASE_URL=postgresql://… python bench/fanout.py [--subscribers 1000000] [--runs 3]
-Creates a scratch database on that server (embedded Postgres when DATABASE_URL is unset),
-migrates it, adds the subscribers, then times `sending.start` (conditional UPDATE + fan-out,
-committed) for a fresh mailing per run. Prints one JSON line per run; drops the database after.
+bench/stack.py gives a fresh migrated scratch database (embedded Postgres when DATABASE_URL is
+unset); the subscribers are added, then `sending.start` (conditional UPDATE + fan-out, committed)
+is timed for a fresh mailing per run. Prints one JSON line per step with the peak RSS of this
+process (which only sends the statement) and of the Postgres backend that does the work (read
+from /proc when the server runs on this machine, else null).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
-import shutil
-import sys
-import tempfile
+import resource
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg2
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from stack import stack
 
 
-def _admin_url(url: str, database: str) -> str:
-    return make_url(url).set(drivername="postgresql", database=database).render_as_string(hide_password=False)
+def backend_peak_rss_mb(pid: int | None) -> float | None:
+    """VmHWM of a Postgres backend on this machine, in MiB (None when it cannot be read)."""
+    if pid is None:
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def own_peak_rss_mb() -> float:
+    """This process's peak RSS in MiB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def main() -> None:
@@ -38,43 +45,19 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-
-    from webapi.embedded import start_services
-
-    scratch = Path(tempfile.mkdtemp(prefix="rsl-bench-"))
-    services = start_services(scratch, keep=False, database_url=os.environ.get("DATABASE_URL") or None)
-    name = f"rassylka_bench_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(_admin_url(services.database_url, "postgres"))
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{name}"')
-    try:
-        _bench(_admin_url(services.database_url, name), services.redis_url, args.subscribers, args.runs)
-    finally:
-        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-        services.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
+    with stack() as env:
+        _bench(env, args.subscribers, args.runs)
 
 
-def _bench(database_url: str, redis_url: str, subscribers: int, runs: int) -> None:
-    from flask_migrate import upgrade
-
+def _bench(env: dict[str, str], subscribers: int, runs: int) -> None:
     from webapi.app import create_app
     from webapi.extensions import db
     from webapi.models import Mailing
     from webapi.services import sending
     from webapi.settings import load_settings
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "JWT_SECRET_KEY": secrets.token_urlsafe(32),
-        "ADMIN_KEY": "bench",
-    }
     app = create_app(load_settings(env))
     with app.app_context():
-        upgrade()
         started = time.perf_counter()
         db.session.execute(
             text(
@@ -89,24 +72,44 @@ def _bench(database_url: str, redis_url: str, subscribers: int, runs: int) -> No
         print(
             json.dumps(
                 {
-                    "step": "subscribers",
+                    "scenario": "fanout_subscribers",
                     "count": subscribers,
                     "seconds": round(time.perf_counter() - started, 2),
                 }
-            )
+            ),
+            flush=True,
         )
         for run in range(runs):
             mailing = Mailing(name=f"bench {run}", text="hi", send_at=datetime.now(UTC) + timedelta(days=1))
             db.session.add(mailing)
             db.session.commit()
+            mailing_id = mailing.id
+            # A fresh connection per run, so the backend's high-water mark is this run's.
+            db.session.remove()
+            db.engine.dispose()
+            backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
             started = time.perf_counter()
-            assert sending.start(mailing.id, force=True)
+            assert sending.start(mailing_id, force=True)
             db.session.commit()
             seconds = time.perf_counter() - started
             rows = db.session.scalar(
-                text("SELECT count(*) FROM deliveries WHERE mailing_id = :m"), {"m": mailing.id}
+                text("SELECT count(*) FROM deliveries WHERE mailing_id = :m"), {"m": mailing_id}
             )
-            print(json.dumps({"step": "fan-out", "run": run + 1, "rows": rows, "seconds": round(seconds, 2)}))
+            print(
+                json.dumps(
+                    {
+                        "scenario": "fanout",
+                        "run": run + 1,
+                        "rows": rows,
+                        "seconds": round(seconds, 2),
+                        "rows_per_s": round(rows / seconds),
+                        "python_peak_rss_mb": own_peak_rss_mb(),
+                        "backend_peak_rss_mb": backend_peak_rss_mb(backend),
+                    }
+                ),
+                flush=True,
+            )
+            db.session.rollback()
 
 
 if __name__ == "__main__":

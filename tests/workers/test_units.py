@@ -89,3 +89,30 @@ def test_periodic_jobs_register_once_with_stable_ids(redis, app):
     jobs = list(scheduler.get_jobs())
     assert [job.id for job in jobs] == ["periodic-reconcile"]
     assert jobs[0].meta["interval"] == 30 and jobs[0].timeout == 900
+
+
+def test_redis_away_at_send_time_sends_nothing_and_is_a_missed_slot(tmp_path):
+    """The limiter cannot be read: nothing leaves, and the row goes back to pending (never `unknown`)."""
+    import threading
+
+    from redis import Redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    from webapi.services.sending import Claim
+    from workers import engine
+
+    gone = Redis(unix_socket_path=str(tmp_path / "no-redis.sock"), retry=Retry(NoBackoff(), 0))
+    delivery = engine.Delivery(
+        engine=None,
+        # Nothing listens there: a request that left would come back `transient`, not as a missed slot.
+        client=TelegramClient("1:T", "http://127.0.0.1:9"),
+        limiter=RateLimiter(gone, "1:T", 100),
+        calls=render({"text": "Hi", "buttons": [], "media": None}),
+        owner="test",
+        paid=False,
+        stop=threading.Event(),
+    )
+    chat_id, outcome = delivery.send(Claim(1, 7, 7), 7)
+    assert (chat_id, outcome.kind) == (7, engine.MISSED_SLOT)
+    assert outcome.description == "rate limiter unreachable (ConnectionError)"

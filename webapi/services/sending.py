@@ -135,6 +135,94 @@ def mark_sending(engine: Engine, delivery_id: int, owner: str, lease_seconds: fl
         ).scalar()
 
 
+def mark_sending_many(engine: Engine, ids: list[int], owner: str, lease_seconds: float) -> dict[int, int]:
+    """`mark_sending` for a few rows about to go out, in one statement; returns {id: chat id} of ours."""
+    if not ids:
+        return {}
+    with engine.begin() as conn:
+        rows = conn.execute(
+            text(
+                "UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1,"
+                "  lease_expires_at = now() + make_interval(secs => :lease), updated_at = now() "
+                "FROM mailings m "
+                "WHERE d.id = ANY(:ids) AND d.lease_owner = :owner AND d.status = 'pending'"
+                "  AND m.id = d.mailing_id AND m.status = 'sending' "
+                "RETURNING d.id, d.chat_id"
+            ),
+            {"ids": list(ids), "owner": owner, "lease": lease_seconds},
+        ).all()
+    return {row.id: row.chat_id for row in rows}
+
+
+def unmark_many(engine: Engine, ids: list[int], owner: str) -> int:
+    """Give back rows marked `sending` whose request never started (they missed their slot): pending again.
+
+    The attempt `mark_sending` counted is taken back; the rows may be claimed again at once.
+    """
+    if not ids:
+        return 0
+    with engine.begin() as conn:
+        return conn.execute(
+            text(
+                "UPDATE deliveries SET status = 'pending', attempts = GREATEST(attempts - 1, 0),"
+                "  lease_owner = NULL, lease_expires_at = NULL, updated_at = now() "
+                "WHERE id = ANY(:ids) AND lease_owner = :owner AND status = 'sending'"
+            ),
+            {"ids": list(ids), "owner": owner},
+        ).rowcount
+
+
+@dataclass(frozen=True)
+class Closing:
+    """How one delivery being sent ends: its final status and what Telegram said."""
+
+    id: int
+    status: str
+    chat_id: int | None = None
+    message_id: int | None = None
+    error: str | None = None
+    block_user: bool = False
+
+
+def complete_many(engine: Engine, owner: str, closings: list[Closing]) -> int:
+    """`complete` for many rows in one transaction (each fenced on the lease owner); returns rows closed."""
+    if not closings:
+        return 0
+    with engine.begin() as conn:
+        rows = conn.execute(
+            text(
+                "UPDATE deliveries d SET status = v.status, message_id = v.message_id, last_error = v.error,"
+                "  chat_id = COALESCE(v.chat_id, d.chat_id),"
+                "  sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE d.sent_at END,"
+                "  lease_owner = NULL, lease_expires_at = NULL, updated_at = now() "
+                "FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[]), CAST(:chats AS bigint[]),"
+                "  CAST(:messages AS bigint[]), CAST(:errors AS text[]))"
+                "  AS v(id, status, chat_id, message_id, error) "
+                "WHERE d.id = v.id AND d.lease_owner = :owner AND d.status = 'sending' "
+                "RETURNING d.id, d.user_id"
+            ),
+            {
+                "owner": owner,
+                "ids": [c.id for c in closings],
+                "statuses": [c.status for c in closings],
+                "chats": [c.chat_id for c in closings],
+                "messages": [c.message_id for c in closings],
+                "errors": [c.error for c in closings],
+            },
+        ).all()
+        blockers = {c.id for c in closings if c.block_user}
+        users = [row.user_id for row in rows if row.id in blockers]
+        if users:
+            conn.execute(
+                text(
+                    "UPDATE users SET status = 'blocked', updated_at = now() "
+                    "WHERE tg_id = ANY(:ids) AND status = 'active'"
+                ),
+                {"ids": users},
+            )
+    return len(rows)
+
+
 def complete(
     engine: Engine,
     delivery_id: int,
