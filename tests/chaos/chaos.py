@@ -389,7 +389,16 @@ class Stack:
         return self.env
 
     def _worker(self) -> subprocess.Popen:
-        args = [str(BIN / "rq"), "worker", "broadcast", "default", "--url", self.redis.url]
+        args = [
+            str(BIN / "rq"),
+            "worker",
+            "broadcast",
+            "default",
+            "--url",
+            self.redis.url,
+            "-c",
+            "workers.rq_config",
+        ]
         return self._spawn("worker", args, self.env)
 
     def _scheduler(self) -> subprocess.Popen:

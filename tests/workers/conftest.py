@@ -113,7 +113,16 @@ class Processes:
 
     def worker(self, rate: float = 200, burst: bool = False) -> subprocess.Popen:
         """An `rq worker` on the broadcast and default queues."""
-        args = [str(BIN / "rq"), "worker", "broadcast", "default", "--url", self.redis_url]
+        args = [
+            str(BIN / "rq"),
+            "worker",
+            "broadcast",
+            "default",
+            "--url",
+            self.redis_url,
+            "-c",
+            "workers.rq_config",
+        ]
         if burst:
             args.append("--burst")
         return self._spawn(args, rate)
