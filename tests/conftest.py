@@ -195,3 +195,21 @@ def live_api(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def telegram_app(app, sandbox_server, sandbox, sandbox_token):
+    """The in-process app sending as the sandbox bot (what BOT_TOKEN/TELEGRAM_API_URL give a real run).
+
+    A test folder that uses it defines `sandbox_server`, `sandbox` and `sandbox_token`.
+    """
+    import dataclasses
+
+    original = app.config["SETTINGS"]
+    app.config["SETTINGS"] = dataclasses.replace(
+        original, bot_token=sandbox_token, telegram_api_url=sandbox_server.url
+    )
+    app.extensions.pop("telegram", None)
+    yield app
+    app.config["SETTINGS"] = original
+    app.extensions.pop("telegram", None)

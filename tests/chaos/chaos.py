@@ -30,13 +30,11 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -46,31 +44,14 @@ import psycopg2
 import redis
 import requests
 
+from tests.support import free_port, wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 MARKER = "RSL_CHAOS_RUN"
 TOKEN = "777001:SANDBOX-chaos_token"
 ADMIN_ID = 1001
 FIRST_SUBSCRIBER = 20_000_000
-
-
-def wait_for(predicate: Callable[[], object], timeout: float, what: str, every: float = 0.2):
-    """Poll `predicate` until it returns something truthy; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-        time.sleep(every)
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _env_number(environ, name: str, default: float) -> float:

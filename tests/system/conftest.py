@@ -11,11 +11,9 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +21,8 @@ import psutil
 import pytest
 import requests
 from dotenv import dotenv_values
+
+from tests.support import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -58,27 +58,10 @@ APP_VARIABLES = (
     "WEB_CONCURRENCY",
     "GUNICORN_THREADS",
 )
+wait_until = wait_for
+
 # Figures printed at the end of the run (pytest_terminal_summary below).
 FIGURES: dict[str, float] = {}
-
-
-def wait_until(condition: Callable, timeout: float, message: str, interval: float = 0.2):
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {message}")
-        time.sleep(interval)
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

@@ -37,16 +37,9 @@ def sandbox(sandbox_server) -> SandboxClient:
 
 
 @pytest.fixture
-def telegram_app(app, sandbox_server, sandbox):
-    """The API sends its test messages as the same sandbox bot the tests drive."""
-    original = app.config["SETTINGS"]
-    app.config["SETTINGS"] = dataclasses.replace(
-        original, bot_token=TOKEN, telegram_api_url=sandbox_server.url
-    )
-    app.extensions.pop("telegram", None)
-    yield app
-    app.config["SETTINGS"] = original
-    app.extensions.pop("telegram", None)
+def sandbox_token() -> str:
+    """The bot token these tests use in the sandbox (the root `telegram_app` fixture reads it)."""
+    return TOKEN
 
 
 @pytest.fixture

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,22 +14,11 @@ import pytest
 
 from telegram_sandbox import SandboxServer
 from telegram_sandbox.client import SandboxClient
+from tests.support import wait_for
 
 TOKEN = "424242:SANDBOX-engine_token"
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-
-
-def wait_for(predicate: Callable[[], object], timeout: float, what: str, every: float = 0.1):
-    """Poll `predicate` until it returns something truthy; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(every)
 
 
 @pytest.fixture(name="wait_for")
@@ -61,16 +47,9 @@ def sandbox(sandbox_server) -> SandboxClient:
 
 
 @pytest.fixture
-def telegram_app(app, sandbox_server, sandbox):
-    """The in-process app sending with the sandbox bot (what BOT_TOKEN/TELEGRAM_API_URL give a real run)."""
-    original = app.config["SETTINGS"]
-    app.config["SETTINGS"] = dataclasses.replace(
-        original, bot_token=TOKEN, telegram_api_url=sandbox_server.url
-    )
-    app.extensions.pop("telegram", None)
-    yield app
-    app.config["SETTINGS"] = original
-    app.extensions.pop("telegram", None)
+def sandbox_token() -> str:
+    """The bot token these tests use in the sandbox (the root `telegram_app` fixture reads it)."""
+    return TOKEN
 
 
 class Processes:
