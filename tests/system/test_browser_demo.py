@@ -2,7 +2,8 @@
 
 A user subscribes; the admin claims the key through the deep link, composes a mailing with two buttons
 and an uploaded photo, previews it and saves it for now; seeded subscribers' chats show it; the engine's
-Pause / Resume buttons are answered. Screenshots go to test-artifacts/screenshots/ (and to docs/screenshots/ with UPDATE_DOCS_SCREENSHOTS=1).
+Pause / Resume buttons are answered.
+Screenshots go to test-artifacts/screenshots/ (and to docs/screenshots/ with UPDATE_DOCS_SCREENSHOTS=1).
 """
 
 import os
@@ -89,7 +90,7 @@ def toast(page, text: str) -> None:
 
 
 def screenshot(page, name: str) -> None:
-    """Save test-artifacts/screenshots/system-<name>.png; with UPDATE_DOCS_SCREENSHOTS=1 also docs/screenshots/."""
+    """Save test-artifacts/screenshots/system-<name>.png (UPDATE_DOCS_SCREENSHOTS=1: also in docs/)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"system-{name}.png"
     page.screenshot(path=str(path))
