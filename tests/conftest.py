@@ -213,3 +213,31 @@ def telegram_app(app, sandbox_server, sandbox, sandbox_token):
     yield app
     app.config["SETTINGS"] = original
     app.extensions.pop("telegram", None)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's headless Chromium driven by Playwright: one per session, since Playwright's sync API
+    allows only one instance per thread (the sandbox page tests and the system tests share it)."""
+    # Imported here so that tests without a browser need no browser stack.
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -259,19 +259,9 @@ def bot_token(stack) -> str:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's headless Chromium driven by Playwright, as the sandbox page tests launch it."""
-    # Imported here so that the stack test needs no browser stack.
-    from playwright.sync_api import sync_playwright
-
-    from tests.telegram_sandbox.conftest import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser(chromium):
+    """The session's one headless Chromium (see tests/conftest.py)."""
+    return chromium
 
 
 def pytest_terminal_summary(terminalreporter):

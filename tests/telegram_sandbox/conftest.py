@@ -14,17 +14,6 @@ from telegram_sandbox.client import SandboxClient
 TOKEN = "123456:TEST-token_1"
 ADMIN_KEY = "sandbox-admin-key_1"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
@@ -109,18 +98,6 @@ def no_limits(sandbox) -> SandboxClient:
     """The sandbox with flood limits off (reset turns them back on)."""
     sandbox.set_limits(enabled=False)
     return sandbox
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's headless Chromium driven by Playwright, one per test session."""
-    # Imported here so the Bot API tests above need no browser stack.
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
