@@ -164,14 +164,25 @@ def seed(dsn: str, recipients: int) -> int:
 
 
 def start_workers(env: dict[str, str], count: int, log_dir: Path) -> list[subprocess.Popen]:
-    """`rq worker broadcast default --url $REDIS_URL -c workers.rq_config`, as the Procfile runs it."""
+    """W `rq worker` processes started exactly as the Procfile starts them."""
     rq = os.path.join(os.path.dirname(sys.executable), "rq")
     workers = []
     for n in range(count):
         log = open(log_dir / f"worker-{n}.log", "w")  # noqa: SIM115 - lives as long as the worker
         workers.append(
             subprocess.Popen(
-                [rq, "worker", "broadcast", "default", "--url", env["REDIS_URL"], "-c", "workers.rq_config"],
+                [
+                    rq,
+                    "worker",
+                    "broadcast",
+                    "default",
+                    "--url",
+                    env["REDIS_URL"],
+                    "-c",
+                    "workers.rq_config",
+                    "-w",
+                    "workers.worker.Worker",
+                ],
                 env=env,
                 cwd=ROOT,
                 stdout=log,

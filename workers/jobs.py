@@ -15,7 +15,7 @@ from rq import get_current_job
 from webapi.extensions import db
 from webapi.services import scheduling, sending
 from webapi.services.audit import record
-from workers import engine, progress, report
+from workers import engine, progress, report, worker
 from workers.content import mailing_content, render
 from workers.context import in_app_context, redis, telegram
 
@@ -72,7 +72,10 @@ def drive_mailing(mailing_id: int, slot: int) -> str:
     try:
         why = _drive(mailing_id, holder, slot_key)
     finally:
-        if why == "budget":
+        if why == "stopped" and worker.stopping():
+            why = "shutdown"
+        if why in ("budget", "shutdown"):
+            # Another worker carries on at once (this one is leaving, or its time is up).
             scheduling.enqueue_driver(mailing_id, slot, force=True)
         elif redis().get(slot_key) in (None, holder.encode()):
             # Free the slot at once, so a resume or reconcile need not wait for it to expire.
@@ -114,14 +117,18 @@ def _drive(mailing_id: int, holder: str, slot_key: str) -> str:
         left = sending.work_left(db.engine, mailing_id)
         _meta(mailing_id=mailing_id, pending=left.pending, sending=left.sending)
 
-    return engine.drive(
-        delivery,
-        mailing_id,
-        settings.broadcast_rate,
-        scheduling.DRIVERS,
-        scheduling.DRIVER_BUDGET_SECONDS,
-        on_batch=heartbeat,
-    )
+    worker.watch(delivery.stop)
+    try:
+        return engine.drive(
+            delivery,
+            mailing_id,
+            settings.broadcast_rate,
+            scheduling.DRIVERS,
+            scheduling.DRIVER_BUDGET_SECONDS,
+            on_batch=heartbeat,
+        )
+    finally:
+        worker.unwatch(delivery.stop)
 
 
 def sending_mailing(mailing_id: int) -> dict | None:

@@ -379,6 +379,8 @@ class Stack:
             self.redis.url,
             "-c",
             "workers.rq_config",
+            "-w",
+            "workers.worker.Worker",
         ]
         return self._spawn("worker", args, self.env)
 

@@ -101,6 +101,8 @@ class Processes:
             self.redis_url,
             "-c",
             "workers.rq_config",
+            "-w",
+            "workers.worker.Worker",
         ]
         if burst:
             args.append("--burst")
