@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections import Counter
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
@@ -23,21 +24,27 @@ TELEGRAM_429_KEY = "metrics:telegram_429_total"
 OUTCOMES_KEY = "metrics:deliveries_total"
 LATENCY_KEY = "metrics:send_latency"
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# The outcome name the sender gives a 429 (workers/sender.py RETRY_AFTER).
+THROTTLED = "retry_after"
 # rq-dashboard views that change state; a GET to one of them must come from the dashboard itself.
 STATE_CHANGING_GET = ("/requeue/",)
 
 
-def record_send(redis: Redis, seconds: float, outcome: str, throttled: bool = False) -> None:
-    """Count one Telegram send: its outcome, its latency and whether Telegram answered 429."""
+def record_sends(redis: Redis, sends: list[tuple[float, str]]) -> None:
+    """Count Telegram sends given as (seconds, outcome) pairs: outcomes, latencies, 429s; one round trip."""
+    if not sends:
+        return
+    outcomes = Counter(outcome for _, outcome in sends)
+    buckets = Counter(bound for seconds, _ in sends for bound in LATENCY_BUCKETS if seconds <= bound)
     pipe = redis.pipeline(transaction=False)
-    pipe.hincrby(OUTCOMES_KEY, outcome, 1)
-    for bound in LATENCY_BUCKETS:
-        if seconds <= bound:
-            pipe.hincrby(LATENCY_KEY, f"le_{bound}", 1)
-    pipe.hincrby(LATENCY_KEY, "count", 1)
-    pipe.hincrbyfloat(LATENCY_KEY, "sum", seconds)
-    if throttled:
-        pipe.incr(TELEGRAM_429_KEY)
+    for outcome, count in outcomes.items():
+        pipe.hincrby(OUTCOMES_KEY, outcome, count)
+    for bound, count in buckets.items():
+        pipe.hincrby(LATENCY_KEY, f"le_{bound}", count)
+    pipe.hincrby(LATENCY_KEY, "count", len(sends))
+    pipe.hincrbyfloat(LATENCY_KEY, "sum", sum(seconds for seconds, _ in sends))
+    if outcomes[THROTTLED]:
+        pipe.incrby(TELEGRAM_429_KEY, outcomes[THROTTLED])
     pipe.execute()
 
 

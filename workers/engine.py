@@ -31,6 +31,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from webapi import monitoring
 from webapi.services import sending
 from webapi.services.sending import Claim, Closing
 from workers import sender
@@ -111,6 +112,8 @@ class Delivery:
     # Past this moment (monotonic) no new request starts, so the job ends within its timeout.
     hard_deadline: float = float("inf")
     max_lateness: float = MAX_LATENESS
+    # (seconds, outcome) of each first call, for /metrics; flushed with each batch of outcomes.
+    timings: collections.deque = field(default_factory=collections.deque)
 
     def send(self, claim: Claim, chat_id: int, send_at: float | None = None) -> tuple[int, Outcome]:
         """Send one delivery already marked `sending` at its slot `send_at`; returns the chat and outcome."""
@@ -128,7 +131,9 @@ class Delivery:
             # A 429 (here or in another worker) began after this slot was reserved: do not send into it.
             return chat_id, Outcome(sender.RETRY_AFTER, description="waiting after a 429", retry_after=held)
         first = self.calls[0]
+        started = time.perf_counter()
         outcome = self.client.call(first.method, first.to(chat_id, self.paid))
+        self.timings.append((time.perf_counter() - started, outcome.kind))
         if outcome.kind == sender.MIGRATED:
             # Follow the group to its supergroup once; a second move is an error.
             chat_id = outcome.migrate_to
@@ -197,6 +202,17 @@ class Delivery:
         if missed:
             sending.unmark_many(engine, missed, owner)
             log.info("%d deliveries missed their slot and went back to pending", len(missed))
+        self.flush_metrics()
+
+    def flush_metrics(self) -> None:
+        """Hand the recorded send timings to /metrics; metrics never hold up or break sending."""
+        sends = []
+        while self.timings:
+            sends.append(self.timings.popleft())
+        try:
+            monitoring.record_sends(self.limiter.redis, sends)
+        except RedisError as error:
+            log.warning("send metrics not recorded (%s)", type(error).__name__)
 
     def _attempts(self, delivery_id: int) -> int:
         with self.engine.connect() as conn:

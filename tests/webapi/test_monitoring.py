@@ -65,14 +65,14 @@ def test_metrics_read_the_ledger_queues_and_counters(watched, make_user, db_sess
         ]
     )
     db_session.commit()
-    monitoring.record_send(redis, 0.07, "sent")
-    monitoring.record_send(redis, 3.0, "throttled", throttled=True)
+    monitoring.record_sends(redis, [(0.07, "sent"), (3.0, monitoring.THROTTLED)])
     body = watched.test_client().get("/metrics", auth=AUTH).data.decode()
     assert 'rassylka_deliveries{status="sent"} 1.0' in body
     assert 'rassylka_deliveries{status="blocked"} 1.0' in body
     assert 'rassylka_mailings{status="sending"} 1.0' in body
     assert 'rassylka_queue_depth{queue="broadcast"} 0.0' in body
     assert 'rassylka_sends_total{outcome="sent"} 1.0' in body
+    assert 'rassylka_sends_total{outcome="retry_after"} 1.0' in body
     assert "rassylka_telegram_429_total 1.0" in body
     assert 'rassylka_send_latency_seconds_bucket{le="0.1"} 1.0' in body
     assert 'rassylka_send_latency_seconds_bucket{le="+Inf"} 2.0' in body

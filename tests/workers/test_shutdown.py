@@ -9,7 +9,7 @@ AUDIENCE = 300
 
 
 def test_sigterm_mid_send_stops_cleanly_and_another_worker_finishes(
-    client, admin, sandbox, subscribers, new_mailing, processes, ledger, wait_for
+    client, admin, sandbox, subscribers, new_mailing, processes, ledger, wait_for, redis
 ):
     ids = subscribers(AUDIENCE)
     mailing_id = new_mailing()["id"]
@@ -36,3 +36,8 @@ def test_sigterm_mid_send_stops_cleanly_and_another_worker_finishes(
     assert ledger.counts(mailing_id) == {"sent": AUDIENCE + 1}
     received = sandbox.stats()["chats"]
     assert all(received[str(chat_id)]["sent"] == 1 for chat_id in ids)
+    # Both workers' sends reached /metrics' counters in Redis.
+    from webapi.monitoring import LATENCY_KEY, OUTCOMES_KEY
+
+    assert int(redis.hget(OUTCOMES_KEY, "sent")) == AUDIENCE + 1
+    assert int(redis.hget(LATENCY_KEY, "count")) == AUDIENCE + 1
