@@ -1,6 +1,5 @@
 """Fixtures for the sandbox tests: one server per session, reset before every test."""
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from telebot import apihelper
 
 from telegram_sandbox import SandboxServer
 from telegram_sandbox.client import SandboxClient
+from tests.support import wait_for
 
 TOKEN = "123456:TEST-token_1"
 ADMIN_KEY = "sandbox-admin-key_1"
@@ -81,14 +81,7 @@ def wait_until() -> Callable:
     """Wait for a condition with a deadline: ``wait_until(lambda: ..., timeout=5)`` returns its value."""
 
     def wait(condition: Callable, timeout: float = 5.0, interval: float = 0.01, message: str = "condition"):
-        deadline = time.monotonic() + timeout
-        while True:
-            value = condition()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-            time.sleep(interval)
+        return wait_for(condition, timeout, message, interval)
 
     return wait
 
