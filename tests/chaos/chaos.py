@@ -42,9 +42,8 @@ from urllib.parse import parse_qs, urlsplit
 import psutil
 import psycopg2
 import redis
-import requests
 
-from tests.support import free_port, wait_for
+from tests.support import start_sandbox_process, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -338,19 +337,9 @@ class Stack:
 
     def start_sandbox(self) -> None:
         """The Telegram sandbox as its own process (its own core), limits on."""
-        port = free_port()
-        self.sandbox_url = f"http://127.0.0.1:{port}"
-        args = [sys.executable, "-m", "telegram_sandbox", "--port", str(port), "--token", TOKEN]
-        self.sandbox = self._spawn("sandbox", args, self.base_env)
-
-        def answers() -> bool:
-            if self.sandbox.poll() is not None:
-                raise AssertionError("the sandbox exited at start")
-            with contextlib.suppress(requests.RequestException):
-                return requests.get(f"{self.sandbox_url}/sandbox/bots", timeout=2).ok
-            return False
-
-        wait_for(answers, 30, "the sandbox to listen")
+        self.sandbox, self.sandbox_url = start_sandbox_process(
+            [TOKEN], self.log_dir / "sandbox.log", self.base_env
+        )
 
     def app_env(self, database_url: str, jwt_secret: str, admin_key: str) -> dict[str, str]:
         """The environment of every backend process (what a deployment's .env gives)."""

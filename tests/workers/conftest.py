@@ -9,12 +9,12 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from telegram_sandbox import SandboxServer
 from telegram_sandbox.client import SandboxClient
-from tests.support import wait_for
+from tests.support import start_sandbox_process, stop_process, wait_for
 
 TOKEN = "424242:SANDBOX-engine_token"
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,11 +28,16 @@ def wait_for_fixture():
 
 
 @pytest.fixture(scope="session")
-def sandbox_server():
-    """One Telegram sandbox for the session, with Telegram's limits on."""
-    server = SandboxServer(host="127.0.0.1", port=0, limits=True, tokens=[TOKEN]).start()
-    yield server
-    server.stop()
+def sandbox_server(tmp_path_factory):
+    """One Telegram sandbox for the session, with Telegram's limits on, in its own process.
+
+    Its clock is what the rate tests read, so it must not share the test process: a garbage
+    collection of a whole suite's objects stalls every thread there and bunches arrivals.
+    """
+    log = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
+    process, url = start_sandbox_process([TOKEN], log, {**os.environ, "PYTHONPATH": str(ROOT)})
+    yield SimpleNamespace(url=url, process=process)
+    stop_process(process)
 
 
 @pytest.fixture
