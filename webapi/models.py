@@ -26,6 +26,7 @@ USER_STATUSES = ("active", "unsubscribed", "blocked")
 MAILING_STATUSES = ("scheduled", "sending", "paused", "finished", "cancelled")
 DELIVERY_STATUSES = ("pending", "sending", "sent", "blocked", "failed", "unknown", "cancelled")
 FINAL_DELIVERY_STATUSES = ("sent", "blocked", "failed", "unknown", "cancelled")
+REPORT_STATUSES = ("pending", "sending", "sent", "failed", "unknown")
 MEDIA_TYPES = ("photo", "animation", "video", "document", "audio", "voice")
 
 
@@ -147,6 +148,30 @@ class Delivery(db.Model):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(
+        Timestamp, default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+
+class ReportRecipient(db.Model):
+    """One staff member's copy of a finished mailing's report: sent once, or marked why not.
+
+    The staff are snapshotted when the report starts; each copy is claimed (`sending`, under a
+    lease) before its request and closed after it, so a report job that dies mid-way is resumed
+    by the next one without sending anyone a second copy. A lease that ran out means the copy
+    may or may not have arrived: `unknown`, never sent again.
+    """
+
+    __tablename__ = "report_recipients"
+    __table_args__ = (CheckConstraint(_one_of("status", REPORT_STATUSES), name="status"),)
+
+    mailing_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("mailings.id", ondelete="CASCADE"), primary_key=True
+    )
+    tg_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    lease_expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(
         Timestamp, default=utcnow, onupdate=utcnow, server_default=func.now()
     )

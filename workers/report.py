@@ -10,8 +10,8 @@ from flask import current_app
 from sqlalchemy import text
 
 from webapi.extensions import db
-from webapi.models import Mailing, User
-from webapi.services import sending
+from webapi.models import Mailing, ReportRecipient, User
+from webapi.services import reports, sending
 from webapi.services.mailings import delivery_counts
 from workers import sender
 from workers.context import telegram
@@ -93,8 +93,9 @@ def _send(client, limiter, method: str, params: dict, files: dict | None = None)
 
 
 def send_report(mailing_id: int) -> int:
-    """Claim and send the report; returns to how many staff it went (0 if someone else claimed it)."""
-    if not sending.claim_report(db.engine, mailing_id):
+    """Send the report's copies still pending; returns how many went out (0 when it is not due)."""
+    client, limiter = telegram()
+    if not reports.start(db.engine, mailing_id):
         return 0
     mailing = db.session.get(Mailing, mailing_id)
     counts = delivery_counts(mailing_id)
@@ -102,24 +103,28 @@ def send_report(mailing_id: int) -> int:
     default = current_app.config["SETTINGS"].bot_language
     bodies = {language: report_text(mailing, counts, reasons, language) for language in TEXTS}
     attachment = not_reached_csv(mailing_id)
-    staff = db.session.execute(
-        db.select(User.tg_id, User.language_code).where(
-            User.status == "active", User.role.in_(("moderator", "admin"))
-        )
-    ).all()
+    languages = dict(
+        db.session.execute(
+            db.select(User.tg_id, User.language_code)
+            .join(ReportRecipient, ReportRecipient.tg_id == User.tg_id)
+            .where(ReportRecipient.mailing_id == mailing_id)
+        ).all()
+    )
     db.session.rollback()
-    client, limiter = telegram()
     reached = 0
-    for chat_id, language_code in staff:
-        language = language_of(language_code, default)
+    while (chat_id := reports.claim(db.engine, mailing_id)) is not None:
+        language = language_of(languages.get(chat_id), default)
         params = {"chat_id": chat_id, "text": bodies[language], "parse_mode": "HTML"}
         outcome = _send(client, limiter, "sendMessage", params)
         if outcome.kind == sender.SENT and attachment is not None:
             files = {"document": (f"mailing-{mailing_id}-not-reached.csv", attachment, "text/csv")}
             caption = {"chat_id": chat_id, "caption": t(language, "csv_caption")}
             _send(client, limiter, "sendDocument", caption, files)
-        if outcome.kind == sender.SENT:
+        sent = outcome.kind == sender.SENT
+        reports.close(db.engine, mailing_id, chat_id, sent, None if sent else outcome.description)
+        if sent:
             reached += 1
         else:
             log.info("mailing %s: report to a staff member not sent: %s", mailing_id, outcome.description)
+    reports.finish(db.engine, mailing_id)
     return reached

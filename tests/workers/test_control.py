@@ -80,7 +80,6 @@ def test_retry_failed_after_the_chats_appear(
     assert ledger.counts(m) == {"sent": 12}
     assert all(message["copies"] == 1 for chat_id in ids for message in sandbox.messages(chat_id))
     # Each round reports once; the first one carried the CSV of who was not reached.
-    # report_sent_at is taken before the report goes out, so wait for the message itself.
     wait_for(
         lambda: len([x for x in sandbox.messages(1002) if "Mailing finished" in x.get("text", "")]) == 2,
         30,

@@ -368,21 +368,6 @@ def finish_if_done(engine: Engine, mailing_id: int) -> bool:
         )
 
 
-def claim_report(engine: Engine, mailing_id: int) -> bool:
-    """Take the right to send a finished mailing's report; True for exactly one caller."""
-    with engine.begin() as conn:
-        return (
-            conn.execute(
-                text(
-                    "UPDATE mailings SET report_sent_at = now() "
-                    "WHERE id = :m AND status = 'finished' AND report_sent_at IS NULL RETURNING id"
-                ),
-                {"m": mailing_id},
-            ).scalar()
-            is not None
-        )
-
-
 def progress(mailing: Mailing, counts: dict[str, int] | None = None) -> dict:
     """Done and pending counts, rate (messages/s), elapsed and ETA (seconds; None when unknown)."""
     counts = counts or delivery_counts(mailing.id)

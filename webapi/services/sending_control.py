@@ -8,7 +8,7 @@ from webapi.auth import Actor
 from webapi.errors import ApiError
 from webapi.extensions import db
 from webapi.models import Mailing, utcnow
-from webapi.services import scheduling, sending
+from webapi.services import reports, scheduling, sending
 from webapi.services.audit import record
 from webapi.services.mailings import get_mailing
 
@@ -120,6 +120,7 @@ def retry(actor: Actor, mailing_id: int, statuses: list[str]) -> tuple[int, Mail
         mailing.status = "sending"
         mailing.finished_at = None
         mailing.report_sent_at = None
+        reports.forget(mailing_id)
         mailing.updated_at = utcnow()
     record(actor, "mailing.retried", "mailing", mailing_id, statuses=sorted(set(statuses)), requeued=requeued)
     db.session.commit()
