@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, g
+from flask import Flask, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
 from webapi import tokens
@@ -72,10 +72,16 @@ def _is_revoked(header: dict, payload: dict) -> bool:
     return client is None or client.revoked_at is not None or client.expires_at <= utcnow()
 
 
+ACTOR_KEY = "rassylka.actor"
+
+
 def current_actor() -> Actor:
     """Verify the request's token once and resolve the acting role from the database."""
-    if "actor" in g:
-        return g.actor
+    # Kept with the request itself, not `g`: an app context can outlive a request (a CLI command,
+    # a test holding one open) and must not hand one caller's identity to the next request.
+    cached = request.environ.get(ACTOR_KEY)
+    if cached is not None:
+        return cached
     verify_jwt_in_request()
     claims = get_jwt()
     subject = claims["sub"]
@@ -86,7 +92,7 @@ def current_actor() -> Actor:
     else:
         client = db.session.scalar(db.select(ApiClient).where(ApiClient.token_id == claims["jti"]))
         actor = Actor(subject, None, client.role)
-    g.actor = actor
+    request.environ[ACTOR_KEY] = actor
     return actor
 
 

@@ -116,3 +116,10 @@ def test_docs_page_loads_swagger_ui_from_the_app_itself(client):
     asset = client.get("/docs/assets/swagger-ui-bundle.js")
     assert asset.status_code == 200
     assert b"SwaggerUIBundle" in asset.data
+
+
+def test_each_request_is_its_own_caller_within_one_app_context(app, client, admin, subscriber):
+    # An app context may outlive a request (CLI commands, jobs); no caller's identity may leak.
+    with app.app_context():
+        assert client.get("/api/v1/users/1001", headers=admin).status_code == 200
+        assert client.get("/api/v1/users/1001", headers=subscriber).status_code == 403
