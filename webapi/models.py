@@ -99,6 +99,10 @@ class Mailing(db.Model):
     report_sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
     progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The creating request's Idempotency-Key, scoped to its caller and hashed, and the request's
+    # own hash: the same key again replays this mailing, with another request it is refused.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
 
     buttons: Mapped[list[MailingButton]] = relationship(
         order_by="MailingButton.position", cascade="all, delete-orphan", lazy="selectin"

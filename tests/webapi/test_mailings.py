@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -195,3 +195,64 @@ def test_stats_and_deliveries(client, admin, create, make_user, db_session):
 def test_stats_of_unknown_mailing_is_404(client, admin):
     assert client.get("/api/v1/mailings/12345/stats", headers=admin).status_code == 404
     assert client.get("/api/v1/mailings/12345/deliveries", headers=admin).status_code == 404
+
+
+def test_an_idempotency_key_makes_creating_safe_to_repeat(client, admin, moderator, db_session):
+    from webapi.models import AuditEntry, Mailing
+
+    draft = _draft()
+    keyed = {**admin, "Idempotency-Key": "save-7f3c9a1e"}
+    first = client.post("/api/v1/mailings", json=draft, headers=keyed)
+    assert first.status_code == 201
+    # The answer was lost; the same request again: the same mailing, not a second one.
+    again = client.post("/api/v1/mailings", json=draft, headers=keyed)
+    assert again.status_code == 200 and again.json == first.json
+    # The same moment written in another offset is the same request.
+    moscow = datetime.fromisoformat(draft["send_at"]).astimezone(timezone(timedelta(hours=3))).isoformat()
+    assert (
+        client.post("/api/v1/mailings", json={**draft, "send_at": moscow}, headers=keyed).status_code == 200
+    )
+
+    # Another request under the same key is refused, naming the mailing the key made.
+    changed = client.post("/api/v1/mailings", json=_draft(name="Other"), headers=keyed)
+    assert changed.status_code == 422
+    assert changed.json["error"]["code"] == "idempotency_key_reused"
+    assert changed.json["error"]["details"] == {"mailing_id": first.json["id"]}
+    # A key belongs to its caller: another user's same key makes their own mailing.
+    other = client.post(
+        "/api/v1/mailings", json=draft, headers={**moderator, "Idempotency-Key": "save-7f3c9a1e"}
+    )
+    assert other.status_code == 201 and other.json["id"] != first.json["id"]
+
+    assert db_session.query(Mailing).count() == 2
+    assert db_session.query(AuditEntry).filter_by(action="mailing.created").count() == 2
+
+
+@pytest.mark.parametrize("key", ["short", "has space in it", "x" * 129, "ключ-ключ-ключ"])
+def test_a_malformed_idempotency_key_is_refused(client, admin, db_session, key):
+    from webapi.models import Mailing
+
+    headers = {**admin, "Idempotency-Key": key}
+    response = client.post("/api/v1/mailings", json=_draft(), headers=headers)
+    assert response.status_code == 422 and "Idempotency-Key" in str(response.json["error"]["details"])
+    assert db_session.query(Mailing).count() == 0
+
+
+def test_concurrent_repeats_of_one_key_make_one_mailing(live_api, admin, db_session):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from webapi.models import Mailing
+
+    draft, headers = _draft(), {**admin, "Idempotency-Key": "double-click-42"}
+
+    def post(_):
+        response = requests.post(f"{live_api}/api/v1/mailings", json=draft, headers=headers, timeout=30)
+        return response.status_code, response.json()["id"]
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(post, range(8)))
+    assert sorted(status for status, _ in answers) == [200] * 7 + [201]
+    assert len({mailing_id for _, mailing_id in answers}) == 1
+    assert db_session.query(Mailing).count() == 1

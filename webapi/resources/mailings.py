@@ -131,6 +131,19 @@ MailingPageSchema = page_schema(MailingSchema, "MailingPage")
 DeliveryPageSchema = page_schema(DeliverySchema, "DeliveryPage")
 
 
+class IdempotencyHeadersSchema(ma.Schema):
+    """The optional header that makes creating a mailing safe to repeat."""
+
+    class Meta:
+        unknown = ma.EXCLUDE  # every other header is none of our business
+
+    idempotency_key = ma.fields.String(
+        data_key="Idempotency-Key",
+        validate=ma.validate.Regexp(r"^[A-Za-z0-9_.:-]{8,128}$"),
+        metadata={"description": "8–128 characters of A–Z, a–z, 0–9, `_ . : -`; a UUID is ideal."},
+    )
+
+
 @blp.route("")
 class Mailings(MethodView):
     """The mailing list."""
@@ -144,11 +157,21 @@ class Mailings(MethodView):
         return {"items": items, "total": total, "offset": query["offset"], "limit": query["limit"]}
 
     @blp.arguments(MailingCreateSchema)
+    @blp.arguments(IdempotencyHeadersSchema, location="headers")
     @blp.response(201, MailingSchema)
-    def post(self, draft):
-        """Create a scheduled mailing."""
+    @blp.alt_response(
+        200, schema=MailingSchema, description="A repeat of a request with the same Idempotency-Key."
+    )
+    def post(self, draft, headers):
+        """Create a scheduled mailing.
+
+        Send an `Idempotency-Key` header to make the request safe to repeat: the same key and body
+        again answer 200 with the mailing the first request made; the same key with another body
+        answers 422 `idempotency_key_reused` with that mailing's id in `details`.
+        """
         actor = require_role(*STAFF)
-        return service.create_mailing(actor, draft)
+        mailing, created = service.create_mailing(actor, draft, headers.get("idempotency_key"))
+        return mailing, 201 if created else 200
 
 
 @blp.route("/validate")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from webapi import message_rules
 from webapi.auth import Actor
@@ -55,14 +58,40 @@ def _apply(mailing: Mailing, draft: dict) -> None:
         ]
 
 
-def create_mailing(actor: Actor, draft: dict) -> Mailing:
-    """Validate and save a scheduled mailing."""
+def create_mailing(actor: Actor, draft: dict, idempotency_key: str | None = None) -> tuple[Mailing, bool]:
+    """Validate and save a scheduled mailing; returns it and whether it is new.
+
+    With an `idempotency_key`, a repeat of the same request by the same caller (say, after its
+    answer was lost) returns the mailing the first one made instead of a second mailing; the same
+    key with a different request is refused with the first mailing's id.
+    """
     draft = {"buttons": [], "media": None, **draft}
+    scoped = request_hash = None
+    if idempotency_key is not None:
+        scoped, request_hash = _scoped_key(actor, idempotency_key), _fingerprint(draft)
+        existing = _by_key(scoped)
+        if existing is not None:
+            return _replayed(existing, request_hash), False
     _ensure_valid(draft)
-    mailing = Mailing(status="scheduled", author_tg_id=actor.tg_id, created_by=actor.subject, version=1)
+    mailing = Mailing(
+        status="scheduled",
+        author_tg_id=actor.tg_id,
+        created_by=actor.subject,
+        version=1,
+        idempotency_key=scoped,
+        request_hash=request_hash,
+    )
     _apply(mailing, draft)
     db.session.add(mailing)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same key in a request running alongside this one: its mailing is the one.
+        db.session.rollback()
+        existing = _by_key(scoped) if scoped is not None else None
+        if existing is None:
+            raise
+        return _replayed(existing, request_hash), False
     record(
         actor,
         "mailing.created",
@@ -73,6 +102,36 @@ def create_mailing(actor: Actor, draft: dict) -> Mailing:
     )
     db.session.commit()
     scheduling.schedule_start(mailing.id, mailing.send_at)
+    return mailing, True
+
+
+def _scoped_key(actor: Actor, key: str) -> str:
+    # Keys belong to their caller (token subject and, for the bot, the acting user).
+    return hashlib.sha256(f"{actor.subject}\0{actor.tg_id or ''}\0{key}".encode()).hexdigest()
+
+
+def _fingerprint(draft: dict) -> str:
+    def plain(value):
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat()
+        raise TypeError(type(value).__name__)
+
+    canonical = json.dumps(draft, sort_keys=True, ensure_ascii=False, default=plain)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _by_key(scoped: str) -> Mailing | None:
+    return db.session.execute(select(Mailing).where(Mailing.idempotency_key == scoped)).scalar_one_or_none()
+
+
+def _replayed(mailing: Mailing, request_hash: str) -> Mailing:
+    if mailing.request_hash != request_hash:
+        raise ApiError(
+            422,
+            f"This Idempotency-Key was already used, with another request, for mailing {mailing.id}.",
+            {"mailing_id": mailing.id},
+            code="idempotency_key_reused",
+        )
     return mailing
 
 
