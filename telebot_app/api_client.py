@@ -66,18 +66,22 @@ class ApiClient:
         params: Any = None,
         idempotent: bool,
         read_timeout: float | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         url = f"{self.base_url.rstrip('/')}/api/v1{path}"
         attempts = RETRIES + 1
         for attempt in range(1, attempts + 1):
-            headers = {"Authorization": f"Bearer {mint_bot_token(self.jwt_secret, tg_id)}"}
+            sent_headers = {
+                **(headers or {}),
+                "Authorization": f"Bearer {mint_bot_token(self.jwt_secret, tg_id)}",
+            }
             try:
                 response = self.session.request(
                     method,
                     url,
                     json=json,
                     params=params,
-                    headers=headers,
+                    headers=sent_headers,
                     timeout=(CONNECT_TIMEOUT, read_timeout or self.read_timeout),
                 )
             except requests.ConnectionError as exc:
@@ -135,9 +139,11 @@ class ApiClient:
         result = self._request("POST", "/mailings/validate", actor, json=draft, idempotent=True)
         return result.get("errors") or {}
 
-    def create_mailing(self, actor: int, draft: dict) -> dict:
-        """Schedule a new mailing."""
-        return self._request("POST", "/mailings", actor, json=draft, idempotent=False)
+    def create_mailing(self, actor: int, draft: dict, key: str) -> dict:
+        """Schedule a new mailing; `key` (the API's Idempotency-Key) makes repeating it safe."""
+        return self._request(
+            "POST", "/mailings", actor, json=draft, idempotent=True, headers={"Idempotency-Key": key}
+        )
 
     def list_active(self, actor: int, offset: int, limit: int = 1) -> dict:
         """Scheduled, sending and paused mailings by send time, with the total."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from telebot import TeleBot
@@ -62,9 +63,10 @@ def _save(ctx: Context, draft: dict) -> None:
         body["send_at"] = (datetime.now(UTC) + NOW_MARGIN).isoformat()
     elif draft.get("send_at") != draft.get("original_send_at") or draft.get("mailing_id") is None:
         body["send_at"] = draft.get("send_at")
+    is_new = draft.get("mailing_id") is None
     try:
-        if draft.get("mailing_id") is None:
-            mailing = ctx.api.create_mailing(ctx.user_id, body)
+        if is_new:
+            mailing = _create(ctx, draft, body)
         else:
             mailing = ctx.api.update_mailing(ctx.user_id, draft["mailing_id"], draft["version"], body)
     except ApiError as exc:
@@ -78,7 +80,7 @@ def _save(ctx: Context, draft: dict) -> None:
     ctx.runtime.drafts.delete(ctx.user_id)
     ctx.clear_state()
     ctx.answer("saved_short")
-    key = "saved_now" if draft.get("send_now") else ("updated" if draft.get("mailing_id") else "saved")
+    key = "saved_now" if draft.get("send_now") else ("saved" if is_new else "updated")
     ctx.edit(
         ctx.t(
             key,
@@ -87,6 +89,30 @@ def _save(ctx: Context, draft: dict) -> None:
             send_at=show_time(mailing["send_at"], ctx.zone),
         )
     )
+
+
+def _create(ctx: Context, draft: dict, body: dict) -> dict:
+    """Create the draft's mailing once, however often Save is pressed or the answer is lost.
+
+    The draft keeps one idempotency key from its first save until it is saved. An earlier save
+    whose answer was lost made the mailing already: the same body gets that mailing back; a body
+    changed since (the draft was edited, or "now" moved on) changes that mailing instead.
+    """
+    if not draft.get("save_key"):
+        draft["save_key"] = uuid.uuid4().hex
+        ctx.runtime.drafts.put(ctx.user_id, draft)
+    try:
+        return ctx.api.create_mailing(ctx.user_id, body, draft["save_key"])
+    except ApiError as exc:
+        if exc.code != "idempotency_key_reused" or not isinstance(exc.details, dict):
+            raise
+        mailing_id = exc.details["mailing_id"]
+    current = ctx.api.get_mailing(ctx.user_id, mailing_id)
+    # From here on the draft edits that mailing (a refusal below is shown as for any edit).
+    draft.update(mailing_id=mailing_id, version=current["version"], original_send_at=current["send_at"])
+    draft.pop("save_key")
+    ctx.runtime.drafts.put(ctx.user_id, draft)
+    return ctx.api.update_mailing(ctx.user_id, mailing_id, current["version"], body)
 
 
 def _save_refused(ctx: Context, draft: dict, exc: ApiError) -> None:
@@ -127,6 +153,7 @@ def _reload(ctx: Context, draft: dict) -> None:
 def _save_as_new(ctx: Context, draft: dict) -> None:
     draft.update(mailing_id=None, version=None, original_send_at=None)
     draft.pop("conflict_version", None)
+    draft.pop("save_key", None)
     ctx.runtime.drafts.put(ctx.user_id, draft)
     constructor.show_menu(ctx, draft, edit=True)
 

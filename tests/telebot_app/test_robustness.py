@@ -56,7 +56,7 @@ DRAFT_FIELDS = {
     "media",
     "pending_button",
 }
-OPTIONAL_DRAFT_FIELDS = {"conflict_version"}
+OPTIONAL_DRAFT_FIELDS = {"conflict_version", "save_key"}
 FAILURE_TEXTS = ("Something went wrong", "Traceback", "That did not work", "Exception")
 SEED_MAILINGS = 3
 TRIM = " \t\r\n\v\f"
@@ -245,6 +245,8 @@ def check_draft(owner: int, draft: object, api) -> None:
         value = draft.get(key)
         assert value is None or (isinstance(value, int) and not isinstance(value, bool)), (key, value)
     assert (draft["mailing_id"] is None) == (draft["version"] is None), draft
+    if "save_key" in draft:  # the idempotency key of a new mailing's saves
+        assert draft["mailing_id"] is None and re.fullmatch(r"[0-9a-f]{32}", draft["save_key"]), draft
     for key in ("name", "text", "pending_button"):
         assert draft[key] is None or isinstance(draft[key], str), (key, draft[key])
     for key in ("send_at", "original_send_at"):
