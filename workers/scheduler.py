@@ -1,7 +1,8 @@
 """`python -m workers.scheduler`: rqscheduler's loop, plus the periodic jobs kept registered.
 
 The periodic jobs are registered at start and checked again on every pass, so a Redis that
-lost its data gets its reconcile job back within one interval.
+lost its data gets its reconcile job back within one interval. When Redis is unreachable (not up
+yet, restarting) the process says so and tries again, with a short backoff, instead of exiting.
 """
 
 from __future__ import annotations
@@ -9,12 +10,19 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import time
 
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq_scheduler import Scheduler
 from rq_scheduler.utils import setup_loghandlers
 
 from workers.schedule import register_periodic_jobs
+
+log = logging.getLogger("workers.scheduler")
+# Seconds between tries while Redis is away: doubling from the first to the last.
+RETRY_FIRST, RETRY_MOST = 0.5, 5.0
 
 
 class PeriodicScheduler(Scheduler):
@@ -38,9 +46,19 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("Configuration error: missing required setting REDIS_URL")
     setup_loghandlers("DEBUG" if args.verbose else "INFO")
     logging.getLogger("workers").setLevel(logging.INFO)
-    scheduler = PeriodicScheduler(connection=Redis.from_url(args.url), interval=args.interval)
-    register_periodic_jobs(scheduler)
-    scheduler.run(burst=args.burst)
+    connection = Redis.from_url(args.url)
+    pause = RETRY_FIRST
+    while True:
+        scheduler = PeriodicScheduler(connection=connection, interval=args.interval)
+        try:
+            register_periodic_jobs(scheduler)
+            pause = RETRY_FIRST  # reached: a later outage starts its backoff afresh
+            scheduler.run(burst=args.burst)
+            return
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            log.warning("Redis unreachable (%s); trying again in %.1f s", type(error).__name__, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, RETRY_MOST)
 
 
 if __name__ == "__main__":
