@@ -8,7 +8,7 @@ from telebot_app.api_client import ApiError, ApiUnavailable
 from telebot_app.context import Context
 from telebot_app.handlers import constructor
 from telebot_app.handlers.control import run_action
-from telebot_app.handlers.filters import is_command, number, prefix
+from telebot_app.handlers.filters import number, prefix, register_answer
 from telebot_app.states import Browser
 from telebot_app.texts import Markup
 from telebot_app.times import show_time
@@ -190,11 +190,5 @@ def _delete(ctx: Context, mailing_id: int, number: int) -> None:
 
 def register(bot: TeleBot) -> None:
     """Register the browser's buttons and its number question."""
-    bot.register_message_handler(
-        number_given,
-        state=Browser.goto,
-        func=lambda message: not is_command(message),
-        content_types=["text"],
-        chat_types=["private"],
-    )
+    register_answer(bot, number_given, Browser.goto)
     bot.register_callback_query_handler(pressed, func=prefix("ml:"))

@@ -6,7 +6,7 @@ from telebot.types import CallbackQuery, Message
 from telebot_app import keyboards
 from telebot_app.context import Context
 from telebot_app.handlers import constructor
-from telebot_app.handlers.filters import is_command, number, prefix
+from telebot_app.handlers.filters import number, prefix, register_answer
 from telebot_app.states import Constructor
 from telebot_app.texts import Markup
 
@@ -122,18 +122,6 @@ def register(bot: TeleBot) -> None:
     """Register the button questions and the manager's keys."""
     constructor.register_menu_action("addbtn", ask_label)
     constructor.register_menu_action("btns", manage)
-    bot.register_message_handler(
-        label_given,
-        state=Constructor.button_text,
-        func=lambda m: not is_command(m),
-        content_types=["text"],
-        chat_types=["private"],
-    )
-    bot.register_message_handler(
-        url_given,
-        state=Constructor.button_url,
-        func=lambda m: not is_command(m),
-        content_types=["text"],
-        chat_types=["private"],
-    )
+    register_answer(bot, label_given, Constructor.button_text)
+    register_answer(bot, url_given, Constructor.button_url)
     bot.register_callback_query_handler(manage_pressed, func=prefix("cb:"))

@@ -11,7 +11,7 @@ from telebot_app import keyboards
 from telebot_app.api_client import ApiError
 from telebot_app.context import Context
 from telebot_app.drafts import draft_from_mailing, has_schedule, new_draft
-from telebot_app.handlers.filters import is_command, prefix
+from telebot_app.handlers.filters import prefix, register_answer
 from telebot_app.states import Constructor
 from telebot_app.texts import Markup
 from telebot_app.times import NotATime, parse_send_time, show_time
@@ -185,34 +185,31 @@ def message_html(message: Message) -> str:
 
 def name_given(message: Message, ctx: Context) -> None:
     """The internal name."""
-    ctx.require_staff()
-    draft = current_draft(ctx)
-    if draft is None:
-        return
     name = (message.text or "").strip()
-    errors = ctx.api.validate(ctx.user_id, {"name": name})
-    if errors.get("name"):
-        ctx.reply("invalid_answer", errors=error_lines(ctx, errors, ("name",)))
-        ctx.reply("ask_name")
-        return
-    draft["name"] = name
-    ctx.runtime.drafts.put(ctx.user_id, draft)
-    ask_next(ctx, draft)
+    _answer(ctx, "name", name, lambda draft: {"name": name}, "ask_name")
 
 
 def text_given(message: Message, ctx: Context) -> None:
     """The message text, in HTML."""
+    text = message_html(message)
+    _answer(ctx, "text", text, lambda draft: {"text": text, "media": draft.get("media")}, "ask_text")
+
+
+def _answer(ctx: Context, field: str, value: str, checked, ask_again: str) -> None:
+    """Keep `value` as the draft's `field` and go on, or say why not and ask again.
+
+    `checked(draft)` is what the API's rules judge (the field with whatever it depends on).
+    """
     ctx.require_staff()
     draft = current_draft(ctx)
     if draft is None:
         return
-    text = message_html(message)
-    errors = ctx.api.validate(ctx.user_id, {"text": text, "media": draft.get("media")})
-    if errors.get("text"):
-        ctx.reply("invalid_answer", errors=error_lines(ctx, errors, ("text",)))
-        ctx.reply("ask_text")
+    errors = ctx.api.validate(ctx.user_id, checked(draft))
+    if errors.get(field):
+        ctx.reply("invalid_answer", errors=error_lines(ctx, errors, (field,)))
+        ctx.reply(ask_again)
         return
-    draft["text"] = text
+    draft[field] = value
     ctx.runtime.drafts.put(ctx.user_id, draft)
     ask_next(ctx, draft)
 
@@ -325,18 +322,9 @@ def register_menu_action(action: str, handler) -> None:
 def register(bot: TeleBot) -> None:
     """Register /newmailing, the three questions, the menu and the draft choice."""
     bot.register_message_handler(new_mailing_command, commands=["newmailing"], chat_types=["private"])
-    for state, handler in (
-        (Constructor.name, name_given),
-        (Constructor.text, text_given),
-        (Constructor.send_time, time_given),
-    ):
-        bot.register_message_handler(
-            handler,
-            state=state,
-            func=lambda m: not is_command(m),
-            content_types=["text"],
-            chat_types=["private"],
-        )
+    register_answer(bot, name_given, Constructor.name)
+    register_answer(bot, text_given, Constructor.text)
+    register_answer(bot, time_given, Constructor.send_time)
     bot.register_message_handler(
         not_text,
         state=[
@@ -349,12 +337,6 @@ def register(bot: TeleBot) -> None:
         content_types=[kind for kind in util.content_type_media if kind != "text"],
         chat_types=["private"],
     )
-    bot.register_message_handler(
-        menu_message,
-        state=Constructor.menu,
-        func=lambda m: not is_command(m),
-        content_types=util.content_type_media,
-        chat_types=["private"],
-    )
+    register_answer(bot, menu_message, Constructor.menu, util.content_type_media)
     bot.register_callback_query_handler(menu_pressed, func=lambda call: (call.data or "").startswith("cm:"))
     bot.register_callback_query_handler(draft_choice_pressed, func=prefix("dr:"))

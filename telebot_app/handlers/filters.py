@@ -1,5 +1,6 @@
-"""Small predicates shared by handler registrations."""
+"""Small predicates shared by handler registrations, and the registration of a dialog's answers."""
 
+from telebot import TeleBot
 from telebot.types import CallbackQuery, Message
 
 
@@ -41,3 +42,18 @@ def prefix(*prefixes: str):
 def private(message: Message) -> bool:
     """The bot converses only in private chats."""
     return message.chat.type == "private"
+
+
+def register_answer(bot: TeleBot, handler, state, content_types: list[str] | None = None) -> None:
+    """Let `handler` take the answer to `state`'s question.
+
+    The answer is a private message, text unless `content_types` says more, that is not a /command:
+    every dialog lets commands through to the command handlers.
+    """
+    bot.register_message_handler(
+        handler,
+        state=state,
+        func=lambda message: not is_command(message),
+        content_types=content_types or ["text"],
+        chat_types=["private"],
+    )

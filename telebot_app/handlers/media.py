@@ -5,7 +5,7 @@ from telebot.types import Message
 
 from telebot_app.context import Context
 from telebot_app.handlers import constructor
-from telebot_app.handlers.filters import is_command
+from telebot_app.handlers.filters import register_answer
 from telebot_app.states import Constructor
 from telebot_app.texts import Markup
 
@@ -77,10 +77,4 @@ def register(bot: TeleBot) -> None:
     """Register the media question's answer handler."""
     constructor.register_menu_action("media", ask_media)
     constructor.register_menu_action("rmmedia", remove_media)
-    bot.register_message_handler(
-        media_given,
-        state=Constructor.media,
-        func=lambda m: not is_command(m),
-        content_types=util.content_type_media,
-        chat_types=["private"],
-    )
+    register_answer(bot, media_given, Constructor.media, util.content_type_media)

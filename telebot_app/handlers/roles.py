@@ -7,7 +7,7 @@ from telebot_app import keyboards
 from telebot_app.api_client import ApiError
 from telebot_app.commands import set_chat_commands
 from telebot_app.context import Context
-from telebot_app.handlers.filters import ID_MAX, is_command, number, prefix
+from telebot_app.handlers.filters import ID_MAX, number, prefix, register_answer
 from telebot_app.states import RoleChange
 from telebot_app.texts import language_for
 
@@ -108,11 +108,5 @@ def role_pressed(call: CallbackQuery, ctx: Context) -> None:
 
 def register(bot: TeleBot) -> None:
     """Register the role dialog."""
-    bot.register_message_handler(
-        target_given,
-        state=RoleChange.target,
-        func=lambda message: not is_command(message),
-        content_types=util.content_type_media,
-        chat_types=["private"],
-    )
+    register_answer(bot, target_given, RoleChange.target, util.content_type_media)
     bot.register_callback_query_handler(role_pressed, func=prefix("rl:"))
