@@ -58,7 +58,6 @@ APP_VARIABLES = (
     "WEB_CONCURRENCY",
     "GUNICORN_THREADS",
 )
-wait_until = wait_for
 
 # Figures printed at the end of the run (pytest_terminal_summary below).
 FIGURES: dict[str, float] = {}
@@ -141,17 +140,20 @@ class Stack:
         run = Run(process, port, sandbox_port, log, spawned=time.monotonic())
         self.runs.append(run)
         deadline = run.spawned + START_SECONDS
-        while run.seconds_to_health is None:
-            self._alive_or_fail(run, deadline)
+
+        def healthy() -> bool:
+            self._alive_or_fail(run, deadline)  # fails first, with the runner's output
             with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{run.api_url}/health", timeout=2).status_code == 200:
-                    run.seconds_to_health = time.monotonic() - run.spawned
-                    break
-            time.sleep(0.1)
-        while not run.banner:
-            self._alive_or_fail(run, deadline)
-            run.banner = parse_banner(run.output())
-            time.sleep(0.1)
+                return requests.get(f"{run.api_url}/health", timeout=2).status_code == 200
+            return False
+
+        wait_for(healthy, START_SECONDS + 5, "the stack's /health")
+        run.seconds_to_health = time.monotonic() - run.spawned
+        run.banner = wait_for(
+            lambda: self._alive_or_fail(run, deadline) or parse_banner(run.output()),
+            START_SECONDS + 5,
+            "the runner's banner",
+        )
         return run
 
     def ensure_running(self) -> Run:
@@ -249,7 +251,7 @@ def stack(tmp_path_factory):
         yield running
     finally:
         running.kill_everything()
-        wait_until(lambda: not running.leftovers(), 10, "every process of the stack to be gone")
+        wait_for(lambda: not running.leftovers(), 10, "every process of the stack to be gone")
 
 
 @pytest.fixture(scope="session")

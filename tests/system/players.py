@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from telegram_sandbox.client import SandboxClient
-from tests.system.conftest import wait_until
+from tests.support import wait_for
 
 REPLY_SECONDS = 30
 
@@ -61,7 +61,7 @@ class Person:
         def found() -> dict | None:
             return next((m for m in self.messages() if self._answers(m) and matches(m)), None)
 
-        return wait_until(found, timeout, f"the bot to answer user {self.id} with {what}")
+        return wait_for(found, timeout, f"the bot to answer user {self.id} with {what}")
 
     def reply_with(self, text: str, timeout: float = REPLY_SECONDS) -> dict:
         """The bot's answer containing `text`."""

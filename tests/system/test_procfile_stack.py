@@ -10,7 +10,8 @@ import pytest
 import requests
 
 from telegram_sandbox.client import SandboxClient
-from tests.system.conftest import DEMO_COUNT, DEMO_FIRST_ID, FIGURES, wait_until
+from tests.support import wait_for
+from tests.system.conftest import DEMO_COUNT, DEMO_FIRST_ID, FIGURES
 from tests.system.players import Person, body, buttons
 from webapi.tokens import mint_bot_token
 
@@ -70,7 +71,7 @@ def test_admin_mailing_reaches_every_subscriber_once_and_ctrl_c_stops_cleanly(st
         now = demo_received(sandbox)
         return all(now[user] > before[user] for user in before)
 
-    wait_until(everyone_got_it, DELIVERY_SECONDS, f"all {DEMO_COUNT} demo subscribers to get the mailing")
+    wait_for(everyone_got_it, DELIVERY_SECONDS, f"all {DEMO_COUNT} demo subscribers to get the mailing")
     report = admin.reply(
         lambda m: f"Mailing finished: {name}" in body(m), "the report", timeout=DELIVERY_SECONDS
     )
@@ -101,7 +102,7 @@ def test_admin_mailing_reaches_every_subscriber_once_and_ctrl_c_stops_cleanly(st
     assert code == 0, stack.run.output()[-3000:]
     assert "SIGKILL" not in stack.run.output(), "honcho had to kill a process"
     # Postgres and Redis are stopped before the runner exits; reaped children may linger a moment.
-    wait_until(lambda: not stack.leftovers(), 10, "every process (Postgres and Redis too) to be gone")
+    wait_for(lambda: not stack.leftovers(), 10, "every process (Postgres and Redis too) to be gone")
 
     # The next start finds the same secrets and the same data.
     key = run.admin_key
