@@ -193,6 +193,15 @@ def start_workers(env: dict[str, str], count: int, log_dir: Path) -> list[subpro
     return workers
 
 
+def kill_workers(workers: list[subprocess.Popen]) -> None:
+    """SIGKILL each worker and its work horse (the benchmark's figures are taken; nothing to wind down)."""
+    for worker in workers:
+        for pid in (*children(worker.pid), worker.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, 9)
+        worker.wait(timeout=30)
+
+
 def wait_workers(redis_url: str, count: int, timeout: float = 60) -> None:
     """Wait until `count` workers have registered with Redis."""
     from redis import Redis
@@ -308,11 +317,7 @@ def run(args: argparse.Namespace) -> list[dict]:
                 wait_workers(env["REDIS_URL"], args.workers)
                 return _measure(args, env, dsn, base, mailing_id, workers)
             finally:
-                for worker in workers:
-                    for pid in (*children(worker.pid), worker.pid):
-                        with contextlib.suppress(ProcessLookupError):
-                            os.kill(pid, 9)
-                    worker.wait(timeout=30)
+                kill_workers(workers)
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)

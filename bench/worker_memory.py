@@ -12,15 +12,14 @@ and `samples`: [seconds, RSS MiB] at about twenty evenly spaced moments.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import time
 
 import requests
 from broadcast import (
     ENGINE_TOKEN,
     children,
+    kill_workers,
     mailing_status,
     prepare_sandbox,
     rss_now_mb,
@@ -62,10 +61,7 @@ def main() -> None:
                 wait_workers(env["REDIS_URL"], 1)
                 print(json.dumps(_measure(args, env, dsn, mailing_id, worker.pid)), flush=True)
             finally:
-                for pid in (*children(worker.pid), worker.pid):
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, 9)
-                worker.wait(timeout=30)
+                kill_workers([worker])
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)
