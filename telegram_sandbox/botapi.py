@@ -50,13 +50,32 @@ def _fixed(code: int, description: str) -> tuple[int, bytes]:
     return code, json.dumps(body, separators=(",", ":")).encode()
 
 
+def _front_end_page(code: int, reason: str) -> bytes:
+    title = f"{code} {reason}"
+    return (
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n"
+        "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    ).encode()
+
+
 _UNAUTHORIZED = _fixed(401, "Unauthorized")
 _NOT_FOUND = _fixed(404, "Not Found")
-_INTERNAL = _fixed(500, "Internal Server Error")
+# A 500 comes from the Bot API itself; 502-504 from the front end, as its HTML page, not JSON.
+_SERVER_ERRORS = {
+    500: (_fixed(500, "Internal Server Error")[1], "application/json"),
+    502: (_front_end_page(502, "Bad Gateway"), "text/html"),
+    503: (_front_end_page(503, "Service Temporarily Unavailable"), "text/html"),
+    504: (_front_end_page(504, "Gateway Time-out"), "text/html"),
+}
 
 
 def _fixed_response(fixed: tuple[int, bytes]) -> web.Response:
     return web.Response(body=fixed[1], status=fixed[0], content_type="application/json")
+
+
+def _server_error(status: int) -> web.Response:
+    body, content_type = _SERVER_ERRORS[status]
+    return web.Response(body=body, status=status, content_type=content_type)
 
 
 async def _call(world: World, token: str, name: str, params: dict) -> web.Response:
@@ -93,19 +112,28 @@ def _close_without_answer(request: web.Request) -> web.Response:
     return web.Response(status=499)
 
 
+async def _carry_out(world: World, token: str, name: str, params: dict, fault: Fault) -> web.Response:
+    response = await _call(world, token, name, params)
+    if response.status == 200:
+        world.faults.count_delivered(fault)
+    return response
+
+
 async def _faulted(world: World, request: web.Request, token: str, name: str, params: dict, fault: Fault):
     world.limiter.count_fault(token, fault.kind)
     if fault.kind == "error":
-        return _fixed_response(_INTERNAL)
+        if fault.deliver:
+            await _carry_out(world, token, name, params, fault)
+        return _server_error(fault.status)
     if fault.kind == "delay":
-        response = await _call(world, token, name, params)
+        response = await _carry_out(world, token, name, params, fault)
         await _wait_for_stop(world, fault.seconds)
         return response
     if fault.kind == "drop":
-        await _call(world, token, name, params)
+        await _carry_out(world, token, name, params, fault)
         return _close_without_answer(request)
     if fault.deliver:
-        await _call(world, token, name, params)
+        await _carry_out(world, token, name, params, fault)
     await _wait_for_stop(world, fault.seconds or None)
     return _close_without_answer(request)
 

@@ -161,11 +161,17 @@ class SandboxClient:
         return self._call("GET", "/sandbox/config/limits", params={"token": token} if token else None)
 
     def add_fault(self, method: str, kind: str, **options) -> dict:
-        """Add a fault: probability, count, seconds, deliver, token."""
+        """Add a fault rule; ``options`` are the control API's fields, all optional.
+
+        probability (0..1), count (next N matching calls), seconds (delay, stall), token,
+        deliver (stall, error: carry the call out first; default False), status (error: 500, 502,
+        503 or 504; default 500), duration (seconds the rule is in force from now; default: for good).
+        ``add_fault("*", "error", status=502, duration=20)`` is a 20 s outage answering 502.
+        """
         return self._call("POST", "/sandbox/faults", {"method": method, "kind": kind, **options})
 
     def faults(self) -> dict:
-        """Fault rules and fired counters."""
+        """Fault rules in force, ``fired`` and ``delivered`` counters per kind."""
         return self._call("GET", "/sandbox/faults")
 
     def clear_faults(self) -> dict:

@@ -198,8 +198,13 @@ async def add_fault(request: web.Request, world: World) -> dict:
 
 @control
 async def list_faults(request: web.Request, world: World) -> dict:
-    """Fault rules and how often each kind fired."""
-    return {"faults": [fault.describe() for fault in world.faults.rules], "fired": dict(world.faults.fired)}
+    """Fault rules in force, how often each kind fired and how many faulted calls were delivered."""
+    faults = world.faults
+    return {
+        "faults": [fault.describe() for fault in faults.rules],
+        "fired": dict(faults.fired),
+        "delivered": dict(faults.delivered),
+    }
 
 
 @control

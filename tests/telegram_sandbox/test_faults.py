@@ -1,9 +1,11 @@
-"""Injected faults: error, delay, stall, drop; per method or all; by count or probability."""
+"""Injected faults: error, delay, stall, drop; per method or all; by count, probability or duration."""
 
 import time
 
 import pytest
 import requests
+
+from tests.support import wait_for
 
 pytestmark = pytest.mark.usefixtures("no_limits")
 
@@ -17,6 +19,46 @@ def test_error_answers_500_and_delivers_nothing(api, sandbox, user):
     assert api("sendMessage", chat_id=user["id"], text="x").ok
     assert sandbox.faults()["fired"]["error"] == 1
     assert sandbox.stats()["faults"] == {"error": 1}
+
+
+def test_error_without_deliver_delivers_nothing_whatever_the_status(api, sandbox, user):
+    for status in (500, 502):
+        sandbox.add_fault("sendMessage", "error", status=status, count=1)
+        assert api("sendMessage", chat_id=user["id"], text="lost").status_code == status
+    assert sandbox.messages(user["id"]) == []
+    assert sandbox.stats()["sent"] == 0
+    assert sandbox.faults()["delivered"]["error"] == 0
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_error_with_deliver_delivers_once_then_answers_5xx(api, sandbox, user, status):
+    rule = sandbox.add_fault("sendMessage", "error", status=status, deliver=True, count=1)
+    assert (rule["status"], rule["deliver"]) == (status, True)
+    failed = api("sendMessage", chat_id=user["id"], text="sent anyway")
+    assert failed.status_code == status
+    if status == 500:
+        assert failed.json() == {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+    else:
+        assert failed.headers["Content-Type"].startswith("text/html")
+        assert f"<h1>{status} " in failed.text
+    assert [(m["text"], m["copies"]) for m in sandbox.messages(user["id"])] == [("sent anyway", 1)]
+    faults = sandbox.faults()
+    assert faults["fired"]["error"] == 1
+    assert faults["delivered"]["error"] == 1
+    assert faults["faults"][0]["delivered"] == 1
+    assert sandbox.stats()["faults"] == {"error": 1}
+
+
+def test_outage_answers_502_to_everything_until_its_duration_lapses(api, sandbox, user):
+    rule = sandbox.add_fault("*", "error", status=502, duration=1)
+    assert rule["duration"] == 1
+    assert 0 < rule["expires_in"] <= 1
+    assert api("getMe").status_code == 502
+    assert api("sendMessage", chat_id=user["id"], text="during").status_code == 502
+    wait_for(lambda: sandbox.faults()["faults"] == [], 5, "the outage rule to lapse", every=0.05)
+    assert api("sendMessage", chat_id=user["id"], text="after").ok
+    assert [m["text"] for m in sandbox.messages(user["id"])] == ["after"]
+    assert sandbox.faults()["fired"]["error"] >= 2
 
 
 def test_delay_answers_late_and_delivers(api, sandbox, user):
@@ -74,6 +116,13 @@ def test_bad_fault_specs_are_refused(sandbox):
         {"kind": "error"},
         {"method": "*", "kind": "melt"},
         {"method": "*", "kind": "error", "probability": 2},
+        {"method": "*", "kind": "error", "status": 501},
+        {"method": "*", "kind": "error", "status": "502"},
+        {"method": "*", "kind": "error", "status": True},
+        {"method": "*", "kind": "drop", "status": 502},
+        {"method": "*", "kind": "error", "duration": 0},
+        {"method": "*", "kind": "error", "duration": -5},
+        {"method": "*", "kind": "error", "duration": "soon"},
     ):
         with pytest.raises(SandboxError) as error:
             sandbox.add_fault(**spec) if "method" in spec else sandbox.add_fault(None, spec["kind"])
