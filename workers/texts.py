@@ -26,6 +26,8 @@ TEXTS = {
         "average": "Average rate: {rate:.1f} msg/s",
         "reasons": "Most common reasons:",
         "csv_caption": "Recipients not reached, with the reason",
+        "csv_too_large": "📎 The list of the {rows} recipients not reached ({mb:.1f} MB) is over Telegram's "
+        "{limit} MB limit for files, so it is not attached. Get it from the API: <code>GET {path}</code>",
     },
     "ru": {
         "scheduled": "⏳ Запланирована",
@@ -50,6 +52,8 @@ TEXTS = {
         "average": "Средняя скорость: {rate:.1f} сообщ./с",
         "reasons": "Частые причины:",
         "csv_caption": "Кому не доставлено, с причиной",
+        "csv_too_large": "📎 Список недоставленных ({rows}, {mb:.1f} МБ) больше лимита Telegram на файлы "
+        "({limit} МБ), поэтому не приложен. Его можно получить через API: <code>GET {path}</code>",
     },
 }
 

@@ -4,7 +4,8 @@ A finished mailing's report goes to the staff snapshotted when it starts. Each c
 (`sending`, under a lease) before its request and closed after it, in the manner of deliveries:
 a report job that dies half-way is resumed by the next one (the reconcile job enqueues it), which
 sends the copies still pending and never a second one. A copy whose lease ran out may or may not
-have arrived, so it ends `unknown`. `mailings.report_sent_at` is set once no copy is left to send.
+have arrived, so it ends `unknown`, as does a copy of which Telegram left a part in doubt (a
+5xx or a lost answer). `mailings.report_sent_at` is set once no copy is left to send.
 Every transition is one short transaction of its own, so report jobs may overlap safely.
 """
 
@@ -69,8 +70,15 @@ def claim(engine: Engine, mailing_id: int, lease_seconds: float = COPY_LEASE_SEC
         ).scalar()
 
 
-def close(engine: Engine, mailing_id: int, tg_id: int, sent: bool, error: str | None = None) -> bool:
-    """Record a claimed copy's outcome; False if its lease had already run out (it stays `unknown`)."""
+def close(
+    engine: Engine, mailing_id: int, tg_id: int, sent: bool, error: str | None = None, ambiguous: bool = False
+) -> bool:
+    """Record a claimed copy's outcome; False if its lease had already run out (it stays `unknown`).
+
+    A copy not sent is `failed` when Telegram refused it (or it never left us), `unknown` when
+    `ambiguous`: some part of it may have arrived, so it is never sent again either way.
+    """
+    status = "sent" if sent else "unknown" if ambiguous else "failed"
     with engine.begin() as conn:
         return (
             conn.execute(
@@ -79,7 +87,7 @@ def close(engine: Engine, mailing_id: int, tg_id: int, sent: bool, error: str | 
                     " lease_expires_at = NULL, updated_at = now() "
                     "WHERE mailing_id = :m AND tg_id = :t AND status = 'sending' RETURNING tg_id"
                 ),
-                {"m": mailing_id, "t": tg_id, "status": "sent" if sent else "failed", "error": error},
+                {"m": mailing_id, "t": tg_id, "status": status, "error": error},
             ).scalar()
             is not None
         )
