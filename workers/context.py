@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from redis import Redis
 
 from workers.rate_limiter import RateLimiter
-from workers.sender import TelegramClient
+from workers.sender import TROUBLED, TelegramClient
 
 _app: Flask | None = None
 log = logging.getLogger(__name__)
@@ -60,5 +60,7 @@ def telegram() -> tuple[TelegramClient, RateLimiter]:
             raise TelegramUnconfigured("BOT_TOKEN is not set: no Telegram calls can be made")
         client = TelegramClient(settings.bot_token, settings.telegram_api_url)
         limiter = RateLimiter(redis(), settings.bot_token, settings.broadcast_rate)
+        # The circuit breaker's probe: a call that delivers nothing to anyone.
+        limiter.prober = lambda: client.call("getMe", {}).kind not in TROUBLED
         cached = current_app.extensions["telegram"] = (client, limiter)
     return cached

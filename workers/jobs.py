@@ -8,18 +8,26 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from flask import current_app
+from redis.exceptions import RedisError
 from rq import get_current_job
+from sqlalchemy import text
 
 from webapi.extensions import db
 from webapi.services import scheduling, sending
 from webapi.services.audit import record
 from workers import engine, progress, report, worker
-from workers.content import mailing_content, render
+from workers.content import TelegramCall, mailing_content, render
 from workers.context import in_app_context, redis, telegram
 
 log = logging.getLogger(__name__)
+
+# A start job that finds its mailing due further away than this (clocks differ, a moved
+# send_at) puts itself back at the right time instead of waiting in a worker.
+START_WAIT_MOST = 10.0
+REPORT_JOIN_SECONDS = 300.0
 
 
 def _meta(**values) -> None:
@@ -30,20 +38,53 @@ def _meta(**values) -> None:
         job.save_meta()
 
 
+def _seconds_until_due(mailing_id: int) -> float | None:
+    """Seconds until a scheduled mailing is due by the database's clock (None if not scheduled)."""
+    value = db.session.execute(
+        text(
+            "SELECT extract(epoch FROM send_at - now()) FROM mailings WHERE id = :m AND status = 'scheduled'"
+        ),
+        {"m": mailing_id},
+    ).scalar()
+    db.session.rollback()
+    return None if value is None else float(value)
+
+
 @in_app_context
 def start_mailing(mailing_id: int) -> str:
-    """At send_at: start the mailing if it is due and still scheduled, then announce it and start drivers."""
-    started = sending.start(mailing_id)
-    if started:
-        record(None, "mailing.started", "mailing", mailing_id)
-    db.session.commit()
+    """Just before send_at: wait for the exact moment, start the mailing, announce it and start drivers.
+
+    rq-scheduler fires on whole seconds, so the job is due a little early and waits here; one
+    that fires far too early (another host's clock) re-schedules itself rather than give up.
+    """
+    until = _seconds_until_due(mailing_id)
+    if until is not None and until > START_WAIT_MOST:
+        from webapi.models import Mailing
+
+        scheduling.schedule_start(mailing_id, db.session.get(Mailing, mailing_id).send_at)
+        db.session.rollback()
+        _meta(rescheduled=True)
+        return f"mailing {mailing_id}: due in {until:.1f} s, start re-scheduled"
+    if until is not None and until > 0:
+        time.sleep(until)
+    started = _start(mailing_id)
     status = sending.mailing_status(db.engine, mailing_id)
-    if started:
-        _announce(mailing_id)
     if status == "sending":
-        scheduling.ensure_drivers(mailing_id)
+        scheduling.ensure_drivers()
     _meta(started=started, status=status)
     return f"mailing {mailing_id}: {'started' if started else 'not started'} ({status})"
+
+
+def _start(mailing_id: int, by: str | None = None) -> bool:
+    """Start one due mailing (once, whoever else tries) and announce it."""
+    started = sending.start(mailing_id)
+    if started:
+        record(None, "mailing.started", "mailing", mailing_id, **({"by": by} if by else {}))
+        db.session.commit()
+        _announce(mailing_id)
+    else:
+        db.session.rollback()
+    return started
 
 
 def _announce(mailing_id: int) -> None:
@@ -58,77 +99,120 @@ def _announce(mailing_id: int) -> None:
 def after_start(mailing_id: int) -> str:
     """After a send-now: the progress message and the drivers."""
     _announce(mailing_id)
-    added = scheduling.ensure_drivers(mailing_id)
+    added = scheduling.ensure_drivers()
     return f"mailing {mailing_id}: {added} drivers added"
 
 
 @in_app_context
-def drive_mailing(mailing_id: int, slot: int) -> str:
-    """Send a mailing until it is done, paused or cancelled, or this job's time budget runs out."""
+def drive(slot: int) -> str:
+    """Send every sending mailing until none is left, the worker stops, or this job's budget runs out."""
     job = get_current_job()
     holder = job.id if job is not None else "direct"
-    slot_key = scheduling.driver_slot_key(mailing_id, slot)
-    why = "not sending"
+    slot_key = scheduling.driver_slot_key(slot)
+    reports: list[threading.Thread] = []
+    why = "stopped"
     try:
-        why = _drive(mailing_id, holder, slot_key)
+        why = _drive(holder, slot_key, reports)
     finally:
         if why == "stopped" and worker.stopping():
             why = "shutdown"
+        _hand_over(slot, slot_key, holder, why)
+        for thread in reports:
+            thread.join(timeout=REPORT_JOIN_SECONDS)
+    _meta(stopped=why)
+    return f"driver {slot} stopped ({why})"
+
+
+def drive_mailing(mailing_id: int, slot: int) -> str:
+    """A driver job queued before drivers served every mailing: it drives them all now."""
+    return drive(slot)
+
+
+def _hand_over(slot: int, slot_key: str, holder: str, why: str) -> None:
+    try:
         if why in ("budget", "shutdown"):
             # Another worker carries on at once (this one is leaving, or its time is up).
-            scheduling.enqueue_driver(mailing_id, slot, force=True)
-        elif redis().get(slot_key) in (None, holder.encode()):
+            scheduling.enqueue_driver(slot, force=True)
+            return
+        if redis().get(slot_key) in (None, holder.encode()):
             # Free the slot at once, so a resume or reconcile need not wait for it to expire.
             redis().delete(slot_key)
-    if why == "finished":
-        scheduling.enqueue_report(mailing_id)
-    if why != "not sending":
-        _finish_progress(mailing_id)
-    _meta(stopped=why)
-    return f"mailing {mailing_id}: driver {slot} stopped ({why})"
+    except RedisError as error:
+        log.warning("driver %s: slot not handed over (%s); reconcile will", slot, type(error).__name__)
+        return
+    # A mailing that began sending as this driver left must not wait for the next reconcile.
+    if sending.mailing_ids_of(db.engine, "sending"):
+        scheduling.ensure_drivers()
 
 
-def _drive(mailing_id: int, holder: str, slot_key: str) -> str:
+def _drive(holder: str, slot_key: str, reports: list[threading.Thread]) -> str:
     settings = current_app.config["SETTINGS"]
-    content = sending_mailing(mailing_id)
-    if content is None:
-        return "not sending"
     client, limiter = telegram()
-    delivery = engine.Delivery(
+    app = current_app._get_current_object()
+    stop = threading.Event()
+
+    def in_app(func):
+        def run(*args):
+            with app.app_context():
+                try:
+                    return func(*args)
+                finally:
+                    db.session.remove()
+
+        return run
+
+    def content(mailing_id: int) -> list[TelegramCall] | None:
+        found = sending_mailing(mailing_id)
+        return None if found is None else render(found)
+
+    def start_due() -> list[int]:
+        return [m for m in sending.due_mailing_ids() if _start(m, by="driver")]
+
+    def left(mailing_id: int, finished: bool) -> None:
+        _finish_progress(mailing_id)
+        if finished:
+            scheduling.enqueue_report(mailing_id)  # in case this process dies before it is sent
+            thread = threading.Thread(target=send_report, args=(mailing_id,), name=f"report-{mailing_id}")
+            thread.start()
+            reports.append(thread)
+
+    def heartbeat(mailing_ids: list[int]) -> None:
+        # Keep our slot (it may have vanished with a Redis flush) and show progress.
+        try:
+            redis().set(slot_key, holder, ex=scheduling.DRIVER_SLOT_TTL)
+        except RedisError as error:
+            log.warning("driver slot not refreshed (%s)", type(error).__name__)
+        for mailing_id in mailing_ids:
+            try:
+                progress.update(mailing_id)
+            except Exception:
+                log.exception("mailing %s: progress edit failed", mailing_id)
+            finally:
+                db.session.rollback()
+        _meta(mailings=mailing_ids)
+
+    driver = engine.Driver(
         engine=db.engine,
         client=client,
         limiter=limiter,
-        calls=render(content),
         owner=engine.new_owner(holder),
         paid=settings.paid_broadcast,
-        stop=threading.Event(),
+        stop=stop,
+        hooks=engine.Hooks(
+            content=in_app(content),
+            start_due=in_app(start_due),
+            joined=in_app(_announce),
+            left=in_app(left),
+            heartbeat=in_app(heartbeat),
+        ),
+        drivers=scheduling.DRIVERS,
     )
     db.session.rollback()
-
-    def heartbeat() -> None:
-        # Keep our slot (it may have vanished with a Redis flush) and show progress.
-        redis().set(slot_key, holder, ex=scheduling.DRIVER_SLOT_TTL)
-        try:
-            progress.update(mailing_id)
-        except Exception:
-            log.exception("mailing %s: progress edit failed", mailing_id)
-        finally:
-            db.session.rollback()
-        left = sending.work_left(db.engine, mailing_id)
-        _meta(mailing_id=mailing_id, pending=left.pending, sending=left.sending)
-
-    worker.watch(delivery.stop)
+    worker.watch(stop)
     try:
-        return engine.drive(
-            delivery,
-            mailing_id,
-            settings.broadcast_rate,
-            scheduling.DRIVERS,
-            scheduling.DRIVER_BUDGET_SECONDS,
-            on_batch=heartbeat,
-        )
+        return driver.run(scheduling.DRIVER_BUDGET_SECONDS)
     finally:
-        worker.unwatch(delivery.stop)
+        worker.unwatch(stop)
 
 
 def sending_mailing(mailing_id: int) -> dict | None:
@@ -167,25 +251,23 @@ def send_report(mailing_id: int) -> int:
 
 @in_app_context
 def reconcile() -> dict:
-    """Every 30 s: start what is due, expire dead leases, give sending mailings drivers, finish and report.
+    """Every 30 s: start what is due, settle dead leases, keep drivers running, finish and report.
 
     Everything here reads Postgres, so it also rebuilds whatever a lost Redis forgot.
     """
     summary = {"started": [], "expired": [], "drivers": 0, "finished": [], "reports": []}
     for mailing_id in sending.due_mailing_ids():
-        if sending.start(mailing_id):
-            record(None, "mailing.started", "mailing", mailing_id, by="reconcile")
-            db.session.commit()
+        if _start(mailing_id, by="reconcile"):
             summary["started"].append(mailing_id)
-            _announce(mailing_id)
-        else:
-            db.session.rollback()
-    summary["expired"] = sending.expire_leases(db.engine)
+    summary["expired"] = sending.expire_leases(db.engine, redis())
+    still_sending = False
     for mailing_id in sending.mailing_ids("sending"):
         if sending.finish_if_done(db.engine, mailing_id):
             summary["finished"].append(mailing_id)
         else:
-            summary["drivers"] += scheduling.ensure_drivers(mailing_id)
+            still_sending = True
+    if still_sending:
+        summary["drivers"] = scheduling.ensure_drivers()
     for mailing_id in sending.unreported_ids():
         scheduling.enqueue_report(mailing_id)
         summary["reports"].append(mailing_id)

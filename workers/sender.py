@@ -30,8 +30,12 @@ RETRY_AFTER = "retry_after"  # 429: wait, then send again; not a failure
 BLOCKED = "blocked"  # 403: the user blocked the bot or is gone
 MIGRATED = "migrated"  # 400 with migrate_to_chat_id: the group became a supergroup
 REJECTED = "rejected"  # any other 4xx: Telegram said no, sending again will not help
-TRANSIENT = "transient"  # never reached Telegram, or a 5xx: safe to send again later
-AMBIGUOUS = "ambiguous"  # may have reached Telegram without an answer: never re-sent automatically
+TRANSIENT = "transient"  # provably never left us (connection refused, connect timeout): safe to send again
+# May have been delivered: a 5xx (Telegram's front end answers 502/504 after delivering), a read
+# timeout, a connection lost after the request left. Never re-sent automatically.
+AMBIGUOUS = "ambiguous"
+# Answers that say Telegram is in trouble; they feed the shared circuit breaker.
+TROUBLED = (TRANSIENT, AMBIGUOUS)
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ def classify(status: int, payload: object) -> Outcome:
     """Map an HTTP status and a Bot API body to an outcome."""
     if not isinstance(payload, dict):
         if status >= 500:
-            return Outcome(TRANSIENT, description=f"HTTP {status} from Telegram")
+            return Outcome(AMBIGUOUS, description=f"HTTP {status} from Telegram")
         return Outcome(REJECTED, description=f"HTTP {status} with a body that is not Bot API JSON")
     if payload.get("ok") is True:
         return Outcome(SENT, result=payload.get("result"))
@@ -70,7 +74,7 @@ def classify(status: int, payload: object) -> Outcome:
     if code == 403:
         return Outcome(BLOCKED, description=description)
     if isinstance(code, int) and code >= 500 or status >= 500:
-        return Outcome(TRANSIENT, description=description)
+        return Outcome(AMBIGUOUS, description=f"HTTP {status} from Telegram: {description}")
     return Outcome(REJECTED, description=description)
 
 

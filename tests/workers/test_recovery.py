@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from rq_scheduler import Scheduler
 
-from webapi.services.scheduling import start_job_id
+from webapi.services.scheduling import START_LEAD_SECONDS, start_job_id
 
 
 def _scheduled_at(redis, mailing_id) -> float | None:
-    return Scheduler(connection=redis).connection.zscore(
-        Scheduler.scheduled_jobs_key, start_job_id(mailing_id)
-    )
+    """When the start job fires, as the mailing's send_at (the job is due a little early and waits)."""
+    at = Scheduler(connection=redis).connection.zscore(Scheduler.scheduled_jobs_key, start_job_id(mailing_id))
+    return None if at is None else at + START_LEAD_SECONDS
 
 
 def test_saving_moves_and_deleting_removes_the_start_job(client, admin, new_mailing, redis):

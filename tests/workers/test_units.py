@@ -58,8 +58,10 @@ def test_answers_map_to_outcomes():
     assert (migrated.kind, migrated.migrate_to) == (sender.MIGRATED, -1001)
     not_found = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
     assert classify(400, not_found).kind == sender.REJECTED
-    assert classify(502, None).kind == sender.TRANSIENT
-    assert classify(500, {"ok": False, "error_code": 500, "description": "Internal"}).kind == sender.TRANSIENT
+    # A 5xx may come after Telegram delivered the message: never sent again automatically.
+    assert classify(502, None).kind == sender.AMBIGUOUS
+    assert classify(504, "<html>Gateway Time-out</html>").kind == sender.AMBIGUOUS
+    assert classify(500, {"ok": False, "error_code": 500, "description": "Internal"}).kind == sender.AMBIGUOUS
 
 
 def test_a_refused_connection_is_transient_and_never_shows_the_token():
@@ -93,26 +95,25 @@ def test_periodic_jobs_register_once_with_stable_ids(redis, app):
 
 def test_redis_away_at_send_time_sends_nothing_and_is_a_missed_slot(tmp_path):
     """The limiter cannot be read: nothing leaves, and the row goes back to pending (never `unknown`)."""
-    import threading
-
     from redis import Redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
     from webapi.services.sending import Claim
-    from workers import engine
+    from workers.pipeline import Attempt, Pipeline
 
     gone = Redis(unix_socket_path=str(tmp_path / "no-redis.sock"), retry=Retry(NoBackoff(), 0))
-    delivery = engine.Delivery(
+    pipeline = Pipeline(
         engine=None,
         # Nothing listens there: a request that left would come back `transient`, not as a missed slot.
         client=TelegramClient("1:T", "http://127.0.0.1:9"),
         limiter=RateLimiter(gone, "1:T", 100),
-        calls=render({"text": "Hi", "buttons": [], "media": None}),
         owner="test",
         paid=False,
-        stop=threading.Event(),
+        threads=1,
+        calls={5: render({"text": "Hi", "buttons": [], "media": None})},
     )
-    chat_id, outcome = delivery.send(Claim(1, 7, 7), 7)
-    assert (chat_id, outcome.kind) == (7, engine.MISSED_SLOT)
-    assert outcome.description == "rate limiter unreachable (ConnectionError)"
+    assert pipeline._cleared([Attempt(Claim(1, 5, 7, 7), 7)]) == []
+    closing, answered = pipeline.outcomes.get_nowait()
+    assert (closing.id, closing.status, closing.uncount, answered) == (1, "pending", True, False)
+    assert closing.error == "limiter away (ConnectionError)"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from redis import Redis
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 BROADCAST_QUEUE = "broadcast"
 DEFAULT_QUEUE = "default"
-# Drivers per sending mailing: two share the work, and either one alone can finish it.
+# Drivers in all: each sends every sending mailing, so either one alone can finish them all.
 DRIVERS = 2
 DRIVER_BUDGET_SECONDS = 300.0
 DRIVER_JOB_TIMEOUT = int(DRIVER_BUDGET_SECONDS) + 180
@@ -40,14 +40,19 @@ def start_job_id(mailing_id: int) -> str:
     return f"mailing-{mailing_id}-start"
 
 
-def driver_slot_key(mailing_id: int, slot: int) -> str:
+# The start job is due this long before `send_at` (rq-scheduler keeps whole seconds and looks
+# once a second) and waits for the exact moment itself.
+START_LEAD_SECONDS = 2
+
+
+def driver_slot_key(slot: int) -> str:
     """The Redis key a driver slot is held under."""
-    return f"rassylka:driver:{mailing_id}:{slot}"
+    return f"rassylka:driver:{slot}"
 
 
 def schedule_start(mailing_id: int, send_at: datetime) -> bool:
-    """Put (or move) the mailing's start job at `send_at`; False when Redis is unreachable."""
-    when = send_at.astimezone(UTC)
+    """Put (or move) the mailing's start job just before `send_at`; False when Redis is unreachable."""
+    when = send_at.astimezone(UTC) - timedelta(seconds=START_LEAD_SECONDS)
     try:
         scheduler = Scheduler(queue_name=BROADCAST_QUEUE, connection=_redis())
         scheduler.cancel(start_job_id(mailing_id))
@@ -90,30 +95,29 @@ def _enqueue(queue: str, func: str, *args, job_id: str | None = None, timeout: i
     return True
 
 
-def enqueue_driver(mailing_id: int, slot: int, force: bool = False) -> bool:
+def enqueue_driver(slot: int, force: bool = False) -> bool:
     """Enqueue a driver for a free slot (or, with `force`, as the slot holder's successor)."""
-    job_id = f"mailing-{mailing_id}-driver-{slot}-{uuid.uuid4().hex[:8]}"
+    job_id = f"driver-{slot}-{uuid.uuid4().hex[:8]}"
     try:
-        taken = _redis().set(driver_slot_key(mailing_id, slot), job_id, nx=not force, ex=DRIVER_SLOT_TTL)
+        taken = _redis().set(driver_slot_key(slot), job_id, nx=not force, ex=DRIVER_SLOT_TTL)
     except RedisError as error:
-        log.warning("mailing %s: driver slot not taken (%s)", mailing_id, error)
+        log.warning("driver slot %s not taken (%s)", slot, error)
         return False
     if not taken:
         return False
     return _enqueue(
         BROADCAST_QUEUE,
-        "workers.jobs.drive_mailing",
-        mailing_id,
+        "workers.jobs.drive",
         slot,
         job_id=job_id,
         timeout=DRIVER_JOB_TIMEOUT,
-        description=f"send mailing {mailing_id} (driver {slot})",
+        description=f"send the sending mailings (driver {slot})",
     )
 
 
-def ensure_drivers(mailing_id: int) -> int:
-    """Make sure every driver slot of a sending mailing has a job; return how many were added."""
-    return sum(enqueue_driver(mailing_id, slot) for slot in range(DRIVERS))
+def ensure_drivers() -> int:
+    """Make sure every driver slot has a job (each sends every sending mailing): how many were added."""
+    return sum(enqueue_driver(slot) for slot in range(DRIVERS))
 
 
 def enqueue_after_start(mailing_id: int) -> bool:

@@ -8,15 +8,21 @@ transactions; the others use the request/job session and leave the commit to the
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from webapi.extensions import db
 from webapi.models import Mailing, utcnow
+from webapi.services import start_journal
 from webapi.services.mailings import delivery_counts
+
+log = logging.getLogger(__name__)
 
 LEASE_EXPIRED = "lease expired: the worker stopped mid-send, so it may or may not have been delivered"
 DONE_STATUSES = ("sent", "blocked", "failed", "unknown", "cancelled")
@@ -24,11 +30,13 @@ DONE_STATUSES = ("sent", "blocked", "failed", "unknown", "cancelled")
 
 @dataclass(frozen=True)
 class Claim:
-    """A delivery claimed by one driver: its id, user and the chat to send to."""
+    """A delivery claimed by one driver: its id, mailing, user, the chat to send to and attempts so far."""
 
     id: int
+    mailing_id: int
     user_id: int
     chat_id: int
+    attempts: int = 0
 
 
 def start(mailing_id: int, now: datetime | None = None, force: bool = False) -> bool:
@@ -79,6 +87,16 @@ def mailing_ids(status: str) -> list[int]:
     ]
 
 
+def mailing_ids_of(engine: Engine, status: str) -> list[int]:
+    """Ids of the mailings in one status, oldest start first, read outside any session."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT id FROM mailings WHERE status = :s ORDER BY started_at NULLS LAST, id"),
+            {"s": status},
+        )
+        return [row[0] for row in rows]
+
+
 def unreported_ids() -> list[int]:
     """Finished mailings whose report has not gone out."""
     rows = db.session.execute(
@@ -108,35 +126,19 @@ def claim_batch(engine: Engine, mailing_id: int, owner: str, size: int, lease_se
                 "  lease_expires_at = now() + make_interval(secs => :lease), updated_at = now() "
                 "FROM picked WHERE d.id = picked.id"
                 "  AND EXISTS (SELECT 1 FROM mailings WHERE id = :m AND status = 'sending') "
-                "RETURNING d.id, d.user_id, d.chat_id"
+                "RETURNING d.id, d.user_id, d.chat_id, d.attempts"
             ),
             {"m": mailing_id, "n": size, "owner": owner, "lease": lease_seconds},
         ).all()
-    return [Claim(row.id, row.user_id, row.chat_id or row.user_id) for row in rows]
-
-
-def mark_sending(engine: Engine, delivery_id: int, owner: str, lease_seconds: float) -> int | None:
-    """Just before the request: pending → sending if we still hold it and the mailing still runs.
-
-    Returns the chat id to send to, or None when the row is no longer ours to send (paused,
-    cancelled, or the claim expired and another driver took it).
-    """
-    with engine.begin() as conn:
-        return conn.execute(
-            text(
-                "UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1,"
-                "  lease_expires_at = now() + make_interval(secs => :lease), updated_at = now() "
-                "FROM mailings m "
-                "WHERE d.id = :id AND d.lease_owner = :owner AND d.status = 'pending'"
-                "  AND m.id = d.mailing_id AND m.status = 'sending' "
-                "RETURNING d.chat_id"
-            ),
-            {"id": delivery_id, "owner": owner, "lease": lease_seconds},
-        ).scalar()
+    return [Claim(row.id, mailing_id, row.user_id, row.chat_id or row.user_id, row.attempts) for row in rows]
 
 
 def mark_sending_many(engine: Engine, ids: list[int], owner: str, lease_seconds: float) -> dict[int, int]:
-    """`mark_sending` for a few rows about to go out, in one statement; returns {id: chat id} of ours."""
+    """Rows about to go out: pending → sending where we still hold them and their mailing still sends.
+
+    Returns {id: chat id} of the rows now ours to send; the others were paused, cancelled or
+    taken over by another driver after our claim expired.
+    """
     if not ids:
         return {}
     with engine.begin() as conn:
@@ -154,60 +156,74 @@ def mark_sending_many(engine: Engine, ids: list[int], owner: str, lease_seconds:
     return {row.id: row.chat_id for row in rows}
 
 
-def unmark_many(engine: Engine, ids: list[int], owner: str) -> int:
-    """Give back rows marked `sending` whose request never started (they missed their slot): pending again.
-
-    The attempt `mark_sending` counted is taken back; the rows may be claimed again at once.
-    """
-    if not ids:
-        return 0
-    with engine.begin() as conn:
-        return conn.execute(
-            text(
-                "UPDATE deliveries SET status = 'pending', attempts = GREATEST(attempts - 1, 0),"
-                "  lease_owner = NULL, lease_expires_at = NULL, updated_at = now() "
-                "WHERE id = ANY(:ids) AND lease_owner = :owner AND status = 'sending'"
-            ),
-            {"ids": list(ids), "owner": owner},
-        ).rowcount
-
-
 @dataclass(frozen=True)
 class Closing:
-    """How one delivery being sent ends: its final status and what Telegram said."""
+    """How one delivery being sent ends (or goes back to pending), and what Telegram said.
+
+    `pending` puts it back, due in `delay` seconds: only for answers that prove nothing was
+    delivered (429, a refused connection, a slot that was never used); `uncount` takes back the
+    attempt `mark_sending_many` counted when no request left at all.
+    """
 
     id: int
+    mailing_id: int
     status: str
     chat_id: int | None = None
     message_id: int | None = None
     error: str | None = None
     block_user: bool = False
+    delay: float = 0.0
+    uncount: bool = False
 
 
-def complete_many(engine: Engine, owner: str, closings: list[Closing]) -> int:
-    """`complete` for many rows in one transaction (each fenced on the lease owner); returns rows closed."""
+_CLOSE = text(
+    "UPDATE deliveries d SET"
+    "  status = CASE WHEN v.status = 'pending' AND d.mailing_id = ANY(:cancelled) THEN 'cancelled'"
+    "    ELSE v.status END,"
+    "  message_id = COALESCE(v.message_id, d.message_id),"
+    "  last_error = CASE WHEN v.status = 'pending' THEN COALESCE(v.error, d.last_error) ELSE v.error END,"
+    "  chat_id = COALESCE(v.chat_id, d.chat_id),"
+    "  attempts = GREATEST(d.attempts - v.uncount, 0),"
+    "  next_attempt_at = CASE WHEN v.status = 'pending' THEN now() + make_interval(secs => v.delay)"
+    "    ELSE d.next_attempt_at END,"
+    "  sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE d.sent_at END,"
+    "  lease_owner = NULL, lease_expires_at = NULL, updated_at = now() "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[]), CAST(:chats AS bigint[]),"
+    "  CAST(:messages AS bigint[]), CAST(:errors AS text[]), CAST(:delays AS float8[]),"
+    "  CAST(:uncounts AS int[])) AS v(id, status, chat_id, message_id, error, delay, uncount) "
+    # A row the lease expirer turned `unknown` while its driver lived is put right by what it knew.
+    "WHERE d.id = v.id AND d.lease_owner = :owner AND d.status IN ('sending', 'unknown') "
+    "RETURNING d.id, d.user_id"
+)
+
+
+def close_many(engine: Engine, owner: str, closings: list[Closing]) -> int:
+    """Write outcomes of rows we are sending, in one transaction, fenced on our lease; returns rows closed.
+
+    The mailings are share-locked first, so a cancel either happens before (rows due back to
+    pending end `cancelled` instead) or waits and finds them pending (and cancels them itself).
+    """
     if not closings:
         return 0
     with engine.begin() as conn:
+        # Ids in order, so two closers never deadlock on the mailings' rows.
+        locked = conn.execute(
+            text("SELECT id, status FROM mailings WHERE id = ANY(:ids) ORDER BY id FOR SHARE"),
+            {"ids": sorted({c.mailing_id for c in closings})},
+        ).all()
+        cancelled = [row.id for row in locked if row.status == "cancelled"]
         rows = conn.execute(
-            text(
-                "UPDATE deliveries d SET status = v.status, message_id = v.message_id, last_error = v.error,"
-                "  chat_id = COALESCE(v.chat_id, d.chat_id),"
-                "  sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE d.sent_at END,"
-                "  lease_owner = NULL, lease_expires_at = NULL, updated_at = now() "
-                "FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[]), CAST(:chats AS bigint[]),"
-                "  CAST(:messages AS bigint[]), CAST(:errors AS text[]))"
-                "  AS v(id, status, chat_id, message_id, error) "
-                "WHERE d.id = v.id AND d.lease_owner = :owner AND d.status = 'sending' "
-                "RETURNING d.id, d.user_id"
-            ),
+            _CLOSE,
             {
                 "owner": owner,
+                "cancelled": cancelled,
                 "ids": [c.id for c in closings],
                 "statuses": [c.status for c in closings],
                 "chats": [c.chat_id for c in closings],
                 "messages": [c.message_id for c in closings],
                 "errors": [c.error for c in closings],
+                "delays": [float(c.delay) for c in closings],
+                "uncounts": [int(c.uncount) for c in closings],
             },
         ).all()
         blockers = {c.id for c in closings if c.block_user}
@@ -223,106 +239,94 @@ def complete_many(engine: Engine, owner: str, closings: list[Closing]) -> int:
     return len(rows)
 
 
-def complete(
-    engine: Engine,
-    delivery_id: int,
-    owner: str,
-    status: str,
-    *,
-    chat_id: int | None = None,
-    message_id: int | None = None,
-    error: str | None = None,
-    block_user: bool = False,
-) -> bool:
-    """Close a delivery we are sending (fenced on the lease owner); a 403 also marks the user blocked."""
+def renew_leases(engine: Engine, owner: str, ids: list[int], lease_seconds: float) -> int:
+    """Extend our leases on rows we still hold (claimed or in flight): a live driver's rows never expire."""
+    if not ids:
+        return 0
     with engine.begin() as conn:
-        user_id = conn.execute(
+        return conn.execute(
             text(
-                "UPDATE deliveries SET status = :status, message_id = :message_id, last_error = :error,"
-                "  chat_id = COALESCE(:chat_id, chat_id),"
-                "  sent_at = CASE WHEN :status = 'sent' THEN now() ELSE sent_at END,"
-                "  lease_owner = NULL, lease_expires_at = NULL, updated_at = now() "
-                "WHERE id = :id AND lease_owner = :owner AND status = 'sending' RETURNING user_id"
+                "UPDATE deliveries SET lease_expires_at = now() + make_interval(secs => :lease) "
+                "WHERE id = ANY(:ids) AND lease_owner = :owner AND status IN ('pending', 'sending')"
             ),
-            {
-                "id": delivery_id,
-                "owner": owner,
-                "status": status,
-                "message_id": message_id,
-                "error": error,
-                "chat_id": chat_id,
-            },
-        ).scalar()
-        if user_id is not None and block_user:
-            conn.execute(
-                text(
-                    "UPDATE users SET status = 'blocked', updated_at = now() "
-                    "WHERE tg_id = :id AND status = 'active'"
-                ),
-                {"id": user_id},
-            )
-    return user_id is not None
+            {"ids": list(ids), "owner": owner, "lease": lease_seconds},
+        ).rowcount
 
 
-def postpone(
-    engine: Engine,
-    delivery_id: int,
-    owner: str,
-    seconds: float,
-    error: str | None,
-    count_attempt: bool = True,
-    chat_id: int | None = None,
-) -> bool:
-    """Put a delivery we are sending back to pending, due in `seconds` (a 429 is not an attempt)."""
+def release(engine: Engine, owner: str, ids: list[int]) -> int:
+    """Hand back some of our claimed rows not yet started (pending again, free for any driver)."""
+    if not ids:
+        return 0
     with engine.begin() as conn:
-        return (
-            conn.execute(
-                text(
-                    "UPDATE deliveries SET status = 'pending', last_error = :error,"
-                    "  attempts = attempts - :uncount, chat_id = COALESCE(:chat_id, chat_id),"
-                    "  next_attempt_at = now() + make_interval(secs => :seconds),"
-                    "  lease_owner = NULL, lease_expires_at = NULL, updated_at = now() "
-                    "WHERE id = :id AND lease_owner = :owner AND status = 'sending' RETURNING id"
-                ),
-                {
-                    "id": delivery_id,
-                    "owner": owner,
-                    "seconds": seconds,
-                    "error": error,
-                    "uncount": 0 if count_attempt else 1,
-                    "chat_id": chat_id,
-                },
-            ).scalar()
-            is not None
-        )
+        return conn.execute(
+            text(
+                "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL "
+                "WHERE id = ANY(:ids) AND lease_owner = :owner AND status = 'pending'"
+            ),
+            {"ids": list(ids), "owner": owner},
+        ).rowcount
 
 
-def release_claims(engine: Engine, mailing_id: int, owner: str | None = None) -> int:
-    """Hand back pending rows claimed but not started (by one owner, or by all)."""
-    owner_clause = "AND lease_owner = :owner" if owner else "AND lease_owner IS NOT NULL"
+def release_claims(engine: Engine, mailing_id: int | None, owner: str | None = None) -> int:
+    """Hand back pending rows claimed but not started: of one mailing or all, of one owner or all."""
+    clauses = ["status = 'pending'", "lease_owner = :owner" if owner else "lease_owner IS NOT NULL"]
+    if mailing_id is not None:
+        clauses.append("mailing_id = :m")
     with engine.begin() as conn:
         return conn.execute(
             text(
                 "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL "  # noqa: S608 - fixed
-                f"WHERE mailing_id = :m AND status = 'pending' {owner_clause}"
+                f"WHERE {' AND '.join(clauses)}"
             ),
             {"m": mailing_id, "owner": owner},
         ).rowcount
 
 
-def expire_leases(engine: Engine, mailing_id: int | None = None) -> list[int]:
-    """Turn `sending` rows whose lease ran out into `unknown`; return the mailings touched."""
+def expire_leases(engine: Engine, redis: Redis | None, mailing_id: int | None = None) -> list[int]:
+    """Settle `sending` rows whose lease ran out (their driver died or stalled); return the mailings touched.
+
+    A row its driver's start journal proves was never requested goes back to pending (or to
+    `cancelled` in a cancelled mailing); any other may have been delivered, so it is `unknown`
+    (its lease owner is kept, so a driver that is alive after all can still write what it knew).
+    """
     scope = "AND mailing_id = :m" if mailing_id is not None else ""
     with engine.begin() as conn:
         rows = conn.execute(
             text(
-                "UPDATE deliveries SET status = 'unknown', last_error = :error,"  # noqa: S608 - fixed
-                "  lease_owner = NULL, lease_expires_at = NULL, updated_at = now() "
-                f"WHERE status = 'sending' AND lease_expires_at < now() {scope} RETURNING mailing_id"
+                "SELECT id, lease_owner FROM deliveries "  # noqa: S608 - fixed fragments
+                f"WHERE status = 'sending' AND lease_expires_at < now() {scope} "
+                "ORDER BY id FOR UPDATE SKIP LOCKED"
             ),
-            {"m": mailing_id, "error": LEASE_EXPIRED},
+            {"m": mailing_id},
         ).all()
-    return sorted({row[0] for row in rows})
+        if not rows:
+            return []
+        by_owner: dict[str, list[int]] = {}
+        for row in rows:
+            by_owner.setdefault(row.lease_owner or "", []).append(row.id)
+        try:
+            unsent = start_journal.unstarted(redis, by_owner) if redis is not None else set()
+        except RedisError as error:
+            log.warning("start journals unreadable (%s): expired rows become unknown", type(error).__name__)
+            unsent = set()
+        ids = [row.id for row in rows]
+        touched = conn.execute(
+            text(
+                "UPDATE deliveries d SET"
+                "  status = CASE WHEN NOT d.id = ANY(:unsent) THEN 'unknown'"
+                "    WHEN m.status = 'cancelled' THEN 'cancelled' ELSE 'pending' END,"
+                "  last_error = CASE WHEN d.id = ANY(:unsent) THEN d.last_error ELSE :error END,"
+                "  attempts = CASE WHEN d.id = ANY(:unsent) THEN GREATEST(d.attempts - 1, 0)"
+                "    ELSE d.attempts END,"
+                "  lease_owner = CASE WHEN d.id = ANY(:unsent) THEN NULL ELSE d.lease_owner END,"
+                "  lease_expires_at = NULL, updated_at = now() "
+                "FROM mailings m WHERE d.id = ANY(:ids) AND m.id = d.mailing_id RETURNING d.mailing_id"
+            ),
+            {"ids": ids, "unsent": sorted(unsent), "error": LEASE_EXPIRED},
+        ).all()
+    if unsent:
+        log.info("%d expired deliveries were never requested and went back to pending", len(unsent))
+    return sorted({row[0] for row in touched})
 
 
 @dataclass(frozen=True)
@@ -352,20 +356,34 @@ def work_left(engine: Engine, mailing_id: int) -> WorkLeft:
 
 
 def finish_if_done(engine: Engine, mailing_id: int) -> bool:
-    """Finish a sending mailing with nothing pending or sending; True for the one caller that did it."""
+    """Finish a sending mailing with nothing pending or sending; True for the one caller that did it.
+
+    The mailing's row is locked before the ledger is read, so a retry that puts rows back to
+    pending (under the same lock) is either seen here or comes after the finish.
+    """
     with engine.begin() as conn:
-        return (
-            conn.execute(
-                text(
-                    "UPDATE mailings SET status = 'finished', finished_at = now(), updated_at = now() "
-                    "WHERE id = :m AND status = 'sending' AND NOT EXISTS ("
-                    "  SELECT 1 FROM deliveries WHERE mailing_id = :m AND status IN ('pending', 'sending')) "
-                    "RETURNING id"
-                ),
-                {"m": mailing_id},
-            ).scalar()
-            is not None
+        locked = conn.execute(
+            text("SELECT id FROM mailings WHERE id = :m AND status = 'sending' FOR UPDATE"), {"m": mailing_id}
+        ).scalar()
+        if locked is None:
+            return False
+        busy = conn.execute(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM deliveries"
+                "  WHERE mailing_id = :m AND status IN ('pending', 'sending'))"
+            ),
+            {"m": mailing_id},
+        ).scalar()
+        if busy:
+            return False
+        conn.execute(
+            text(
+                "UPDATE mailings SET status = 'finished', finished_at = now(), updated_at = now() "
+                "WHERE id = :m"
+            ),
+            {"m": mailing_id},
         )
+    return True
 
 
 def progress(mailing: Mailing, counts: dict[str, int] | None = None) -> dict:

@@ -71,7 +71,7 @@ def resume(actor: Actor, mailing_id: int) -> Mailing:
     _transition(mailing_id, ("paused",), "sending", "resumed")
     record(actor, "mailing.resumed", "mailing", mailing_id)
     db.session.commit()
-    scheduling.ensure_drivers(mailing_id)
+    scheduling.ensure_drivers()
     scheduling.enqueue_progress(mailing_id)
     return _refreshed(mailing_id)
 
@@ -125,6 +125,6 @@ def retry(actor: Actor, mailing_id: int, statuses: list[str]) -> tuple[int, Mail
     record(actor, "mailing.retried", "mailing", mailing_id, statuses=sorted(set(statuses)), requeued=requeued)
     db.session.commit()
     if requeued and mailing.status == "sending":
-        scheduling.ensure_drivers(mailing_id)
+        scheduling.ensure_drivers()
         scheduling.enqueue_progress(mailing_id)
     return requeued, _refreshed(mailing_id)

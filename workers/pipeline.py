@@ -1,0 +1,467 @@
+"""A driver's threads: a releaser that lets each request go at its slot, senders, and one closer.
+
+- The releaser takes requests in slot order. Just before a few of them are due it asks the
+  limiter, in one round trip, whether they may start (no 429 wait, breaker closed, their chats
+  not messaged within the last second) and records the first parts in the driver's start journal;
+  then it hands each one to a sender thread at its slot.
+- A sender makes the HTTP call (no transaction is open), unless its slot is already too far
+  past, and turns the answer into a closing, or into the next part of a two-part delivery.
+- The closer writes closings back in small batches, each row fenced on our lease. When Postgres
+  is away it keeps them, and every later one, and tries again until it answers: an outcome a
+  live worker knows is never dropped. A batch Postgres refuses for any other reason is written
+  row by row, so one bad row never costs the others their outcome.
+"""
+
+from __future__ import annotations
+
+import collections
+import heapq
+import itertools
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from redis.exceptions import RedisError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from webapi import monitoring
+from webapi.services import sending, start_journal
+from webapi.services.sending import Claim, Closing
+from workers import sender
+from workers.content import TelegramCall
+from workers.rate_limiter import CHAT_GAP, RateLimiter, sleep_until
+from workers.sender import Outcome, TelegramClient
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+MAX_BACKOFF = 60.0
+# Later parts of a two-part delivery (media, then text) are retried here, never the first part.
+PART_ATTEMPTS = 3
+# Outcomes are written back at least this often (and in batches of at most CLOSE_BATCH rows).
+CLOSE_EVERY = 0.05
+CLOSE_BATCH = 500
+# While Postgres is away the closer tries again after these pauses (doubling).
+RETRY_FIRST, RETRY_MOST = 0.2, 2.0
+# How long a stopping driver waits for Postgres to take its last outcomes.
+HOLD_OUTCOMES_SECONDS = 300.0
+# The releaser asks the limiter about requests due within this lead: a 429 wait that begins later
+# than that before a request is missed (the sender checks this process's own waits once more).
+START_LEAD = 0.003
+
+# Kinds of outcome that never reached Telegram (besides sender's): no attempt is counted.
+MISSED_SLOT = "missed_slot"  # the request could not leave in time, or the limiter was away
+CHAT_BUSY = "chat_busy"  # the chat had a message from us less than CHAT_GAP ago
+REVOKED = "revoked"  # the lease expirer gave the row to others: not ours to send or close
+UNSENT = (MISSED_SLOT, CHAT_BUSY, REVOKED, sender.RETRY_AFTER)
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try after `attempts` transient failures."""
+    return min(MAX_BACKOFF, 2.0 ** max(attempts, 1))
+
+
+def database_away(error: BaseException) -> bool:
+    """True for errors that say Postgres cannot be reached (as opposed to refusing a statement)."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+@dataclass
+class Attempt:
+    """One request to make: a part of a claimed delivery, at its slot."""
+
+    claim: Claim
+    chat_id: int
+    part: int = 0
+    slot: float = 0.0  # monotonic moment it may leave
+    tries: int = 0  # tries of a later part
+    first_message_id: int | None = None
+
+
+@dataclass
+class Pipeline:
+    """The threads that send a driver's requests and write their outcomes back."""
+
+    engine: Engine
+    client: TelegramClient
+    limiter: RateLimiter
+    owner: str
+    paid: bool
+    threads: int
+    calls: dict[int, list[TelegramCall]] = field(default_factory=dict)  # by mailing id
+    journal: str = ""
+    scheduled: queue.Queue = field(default_factory=queue.Queue)
+    outgoing: queue.Queue = field(default_factory=queue.Queue)
+    outcomes: queue.Queue = field(default_factory=queue.Queue)
+    # Rows submitted and not yet closed: delivery id → mailing id.
+    in_flight: dict[int, int] = field(default_factory=dict)
+    # (seconds, kind) of each call, for /metrics.
+    timings: collections.deque = field(default_factory=collections.deque)
+    _follow_ups: list = field(default_factory=list)
+    _order: itertools.count = field(default_factory=itertools.count)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _workers: list[threading.Thread] = field(default_factory=list)
+    _closer: threading.Thread | None = None
+    database_ok: bool = True
+
+    def start(self, name: str) -> Pipeline:
+        """Open the start journal and start the threads."""
+        self.journal = start_journal.open_journal(self.limiter.redis, self.owner)
+        for n in range(self.threads):
+            self._workers.append(threading.Thread(target=self._sender, name=f"{name}-send-{n}", daemon=True))
+        self._workers.append(threading.Thread(target=self._releaser, name=f"{name}-release", daemon=True))
+        self._closer = threading.Thread(target=self._close_loop, name=f"{name}-close", daemon=True)
+        for thread in (*self._workers, self._closer):
+            thread.start()
+        return self
+
+    def submit(self, attempt: Attempt) -> None:
+        """Send `attempt` at its slot (its row is already marked `sending`)."""
+        with self._lock:
+            self.in_flight[attempt.claim.id] = attempt.claim.mailing_id
+        self.scheduled.put(attempt)
+
+    def due_follow_ups(self, until: float, most: int) -> list[Attempt]:
+        """Later parts due by the monotonic moment `until` (at most `most`), oldest first."""
+        taken = []
+        with self._lock:
+            while self._follow_ups and len(taken) < most and self._follow_ups[0][0] <= until:
+                taken.append(heapq.heappop(self._follow_ups)[2])
+        return taken
+
+    def follow_ups_waiting(self) -> int:
+        """How many later parts wait for their time."""
+        with self._lock:
+            return len(self._follow_ups)
+
+    def busy_with(self, mailing_id: int) -> bool:
+        """True while any row of this mailing is in flight here."""
+        with self._lock:
+            return mailing_id in self.in_flight.values()
+
+    def holding(self) -> list[int]:
+        """Ids of the rows in flight here (their leases must not run out)."""
+        with self._lock:
+            return list(self.in_flight)
+
+    def behind(self) -> bool:
+        """True when due requests wait for a free sender thread (reserve nothing more until they catch up)."""
+        return self.outgoing.qsize() > self.threads
+
+    def idle(self) -> bool:
+        """True when nothing is in flight."""
+        with self._lock:
+            return not self.in_flight
+
+    def stop(self, hold_outcomes: float = HOLD_OUTCOMES_SECONDS) -> None:
+        """Let every request in flight finish (later parts included), write all outcomes, end the threads."""
+        deadline = time.monotonic() + hold_outcomes
+        while not self.idle() and time.monotonic() < deadline:
+            for attempt in self.due_follow_ups(time.monotonic() + 60, 1_000):
+                # A stopping driver reserves nothing more: later parts take their slots here.
+                sleep_until(self._follow_up_time(attempt))
+                self.limiter.acquire(deadline=deadline)
+                attempt.slot = time.monotonic()
+                self.scheduled.put(attempt)
+            time.sleep(0.02)
+        if not self.idle():
+            log.error("%d outcomes could not be written before the driver stopped", len(self.holding()))
+        self.scheduled.put(None)
+        self.outcomes.put(None)
+        for thread in (*self._workers, self._closer):
+            thread.join(timeout=sender.CALL_SECONDS + 5)
+
+    def _follow_up_time(self, attempt: Attempt) -> float:
+        with self._lock:
+            for due, _, queued in self._follow_ups:
+                if queued is attempt:
+                    return due
+        return time.monotonic()
+
+    # --- the releaser ---
+
+    def _releaser(self) -> None:
+        waiting: collections.deque[Attempt] = collections.deque()
+        lead = START_LEAD
+        stopping = False
+        while True:
+            if not waiting:
+                if stopping:
+                    for _ in range(self.threads):
+                        self.outgoing.put(None)
+                    return
+                item = self.scheduled.get()
+                if item is None:
+                    stopping = True
+                    continue
+                waiting.append(item)
+            sleep_until(waiting[0].slot - lead)
+            # Everything else already due within the lead goes in the same round trip.
+            while not stopping:
+                try:
+                    item = self.scheduled.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stopping = True
+                else:
+                    waiting.append(item)
+            group = []
+            while waiting and waiting[0].slot <= time.monotonic() + lead:
+                group.append(waiting.popleft())
+            for attempt in self._cleared(group):
+                sleep_until(attempt.slot)
+                self.outgoing.put(attempt)
+
+    def _cleared(self, group: list[Attempt]) -> list[Attempt]:
+        """The attempts that may leave now; the others are settled as not sent."""
+        firsts = [(a.claim.id, a.chat_id) for a in group if a.part == 0]
+        try:
+            verdict = self.limiter.start(self.journal, firsts)
+            if verdict.lost:
+                # Redis lost the journal: a new one cannot prove anything about the old rows.
+                self.journal = start_journal.open_journal(self.limiter.redis, self.owner, partial=True)
+                verdict = self.limiter.start(self.journal, firsts)
+        except RedisError as error:
+            for attempt in group:
+                self._settle(
+                    attempt, Outcome(MISSED_SLOT, description=f"limiter away ({type(error).__name__})")
+                )
+            return []
+        if not verdict.go:
+            why = "waiting after a 429" if verdict.held else "Telegram is in trouble: sending paused"
+            for attempt in group:
+                self._settle(attempt, Outcome(sender.RETRY_AFTER, description=why, retry_after=verdict.held))
+            return []
+        cleared = []
+        for attempt in group:
+            if attempt.part == 0 and attempt.claim.id in verdict.revoked:
+                self._settle(attempt, Outcome(REVOKED))
+            elif attempt.part == 0 and attempt.claim.id in verdict.busy:
+                self._settle(
+                    attempt, Outcome(CHAT_BUSY, description="another message to this chat just left")
+                )
+            else:
+                cleared.append(attempt)
+        return cleared
+
+    # --- the senders ---
+
+    def _sender(self) -> None:
+        while True:
+            attempt = self.outgoing.get()
+            if attempt is None:
+                return
+            try:
+                outcome = self._call(attempt)
+            except Exception as error:  # a bug must not leave the row hanging nor send it twice
+                log.exception("delivery %s: unexpected error while sending", attempt.claim.id)
+                outcome = Outcome(sender.AMBIGUOUS, description=f"internal error ({type(error).__name__})")
+            self._settle(attempt, outcome)
+
+    def _call(self, attempt: Attempt) -> Outcome:
+        now = time.monotonic()
+        if now - attempt.slot > self.limiter.max_lateness:
+            return Outcome(MISSED_SLOT, description="missed its slot")
+        if self.limiter.local_hold_until > now:
+            # A 429 in this process began after the slot was reserved: do not send into it.
+            return Outcome(sender.RETRY_AFTER, retry_after=self.limiter.local_hold_until - now)
+        call = self.calls[attempt.claim.mailing_id][attempt.part]
+        started = time.perf_counter()
+        outcome = self.client.call(call.method, call.to(attempt.chat_id, self.paid))
+        self.timings.append((time.perf_counter() - started, outcome.kind))
+        if outcome.kind == sender.MIGRATED and attempt.part == 0:
+            # Follow the group to its supergroup once; a second move is an error.
+            attempt.chat_id = outcome.migrate_to
+            self.limiter.acquire()
+            outcome = self.client.call(call.method, call.to(attempt.chat_id, self.paid))
+            if outcome.kind == sender.MIGRATED:
+                outcome = Outcome(sender.REJECTED, description=f"chat moved twice: {outcome.description}")
+        if outcome.kind == sender.RETRY_AFTER:
+            self.limiter.hold(outcome.retry_after)
+        if outcome.kind in sender.TROUBLED:
+            try:
+                self.limiter.tally(1, 1)
+            except RedisError:
+                log.warning("the circuit breaker could not count a troubled answer")
+        return outcome
+
+    def _settle(self, attempt: Attempt, outcome: Outcome) -> None:
+        """Turn an outcome into the next part to send, or a closing for the closer."""
+        claim, kind = attempt.claim, outcome.kind
+        parts = len(self.calls[claim.mailing_id])
+        if attempt.part > 0:
+            self._settle_later_part(attempt, outcome, parts)
+            return
+        if kind == sender.SENT and parts > 1:
+            self._follow_up(Attempt(claim, attempt.chat_id, 1, first_message_id=outcome.message_id), CHAT_GAP)
+            return
+        self._close(attempt, self._closing(attempt, outcome), answered=kind not in UNSENT)
+
+    def _settle_later_part(self, attempt: Attempt, outcome: Outcome, parts: int) -> None:
+        kind, claim = outcome.kind, attempt.claim
+        if kind == sender.SENT:
+            if attempt.part + 1 < parts:
+                self._follow_up(
+                    Attempt(
+                        claim, attempt.chat_id, attempt.part + 1, first_message_id=attempt.first_message_id
+                    ),
+                    CHAT_GAP,
+                )
+                return
+            closing = Closing(claim.id, claim.mailing_id, "sent", attempt.chat_id, attempt.first_message_id)
+        elif kind in UNSENT:
+            self._follow_up(attempt, max(outcome.retry_after, CHAT_GAP if kind == CHAT_BUSY else 0.05))
+            return
+        elif kind == sender.TRANSIENT and attempt.tries + 1 < PART_ATTEMPTS:
+            attempt.tries += 1
+            self._follow_up(attempt, backoff(attempt.tries))
+            return
+        elif kind == sender.AMBIGUOUS:
+            closing = Closing(
+                claim.id, claim.mailing_id, "unknown", attempt.chat_id, error=outcome.description
+            )
+        else:
+            error = f"partly delivered: the first message arrived, then {outcome.description}"
+            closing = Closing(claim.id, claim.mailing_id, "failed", attempt.chat_id, error=error)
+        self._close(attempt, closing, answered=kind not in UNSENT)
+
+    def _follow_up(self, attempt: Attempt, after: float) -> None:
+        with self._lock:
+            heapq.heappush(self._follow_ups, (time.monotonic() + after, next(self._order), attempt))
+
+    @staticmethod
+    def _closing(attempt: Attempt, outcome: Outcome) -> Closing | None:
+        claim, kind, chat_id = attempt.claim, outcome.kind, attempt.chat_id
+        m = claim.mailing_id
+        if kind == REVOKED:
+            return None
+        if kind in (MISSED_SLOT, CHAT_BUSY, sender.RETRY_AFTER):
+            delay = (
+                outcome.retry_after if kind == sender.RETRY_AFTER else CHAT_GAP if kind == CHAT_BUSY else 0.0
+            )
+            return Closing(
+                claim.id, m, "pending", error=outcome.description or None, delay=delay, uncount=True
+            )
+        if kind == sender.SENT:
+            return Closing(claim.id, m, "sent", chat_id=chat_id, message_id=outcome.message_id)
+        if kind == sender.BLOCKED:
+            return Closing(claim.id, m, "blocked", error=outcome.description, block_user=True)
+        if kind == sender.AMBIGUOUS:
+            return Closing(claim.id, m, "unknown", chat_id=chat_id, error=outcome.description)
+        if kind == sender.TRANSIENT:
+            attempts = claim.attempts + 1
+            if attempts < MAX_ATTEMPTS:
+                return Closing(
+                    claim.id, m, "pending", chat_id, error=outcome.description, delay=backoff(attempts)
+                )
+            error = f"gave up after {attempts} attempts: {outcome.description}"
+            return Closing(claim.id, m, "failed", chat_id=chat_id, error=error)
+        return Closing(claim.id, m, "failed", chat_id=chat_id, error=outcome.description)
+
+    # --- the closer ---
+
+    def _close(self, attempt: Attempt, closing: Closing | None, answered: bool) -> None:
+        if closing is None:
+            with self._lock:
+                self.in_flight.pop(attempt.claim.id, None)
+            return
+        self.outcomes.put((closing, answered))
+
+    def _close_loop(self) -> None:
+        held: list[tuple[Closing, bool]] = []
+        pause = RETRY_FIRST
+        stopping = False
+        while True:
+            stopping = self._gather(held, stopping)
+            if held:
+                if self._write(held):
+                    held = []
+                    pause = RETRY_FIRST
+                else:
+                    time.sleep(pause)
+                    pause = min(pause * 2, RETRY_MOST)
+                    continue
+            if stopping:
+                return
+
+    def _gather(self, held: list, stopping: bool) -> bool:
+        """Add waiting outcomes to `held` (waiting up to CLOSE_EVERY for more); True once told to stop."""
+        if stopping:
+            return True
+        timeout = None if not held else CLOSE_EVERY
+        flush_at = time.monotonic() + CLOSE_EVERY
+        while len(held) < CLOSE_BATCH or not self.database_ok:
+            try:
+                item = self.outcomes.get(timeout=timeout)
+            except queue.Empty:
+                return False
+            if item is None:
+                return True
+            held.append(item)
+            timeout = max(0.0, flush_at - time.monotonic())
+        return False
+
+    def _write(self, held: list[tuple[Closing, bool]]) -> bool:
+        """Write held outcomes; False (keeping them) while Postgres is away."""
+        closings = [closing for closing, _ in held]
+        try:
+            sending.close_many(self.engine, self.owner, closings)
+        except Exception as error:
+            if database_away(error):
+                if self.database_ok:
+                    log.warning("Postgres away (%s): holding %d outcomes", type(error).__name__, len(held))
+                self.database_ok = False
+                return False
+            log.exception("closing %d deliveries together failed; closing them one by one", len(closings))
+            if not self._write_one_by_one(closings):
+                return False
+        if not self.database_ok:
+            log.info("Postgres is back: held outcomes written")
+        self.database_ok = True
+        self._after_write(held)
+        return True
+
+    def _write_one_by_one(self, closings: list[Closing]) -> bool:
+        for n, closing in enumerate(closings):
+            try:
+                sending.close_many(self.engine, self.owner, [closing])
+            except Exception as error:
+                if database_away(error):
+                    del closings[:n]
+                    return False
+                # This row stays `sending`; its lease turns it `unknown`, never re-sent.
+                log.exception(
+                    "delivery %s: its outcome (%s) could not be written", closing.id, closing.status
+                )
+        return True
+
+    def _after_write(self, held: list[tuple[Closing, bool]]) -> None:
+        ids = [closing.id for closing, _ in held]
+        with self._lock:
+            for delivery_id in ids:
+                self.in_flight.pop(delivery_id, None)
+        answered = sum(1 for closing, was in held if was and closing.status not in ("unknown",))
+        sends = []
+        while self.timings:
+            sends.append(self.timings.popleft())
+        try:
+            start_journal.forget(self.limiter.redis, self.owner, ids)
+            self.limiter.tally(answered)
+            monitoring.record_sends(self.limiter.redis, sends)
+        except RedisError as error:
+            log.warning("send bookkeeping in Redis skipped (%s)", type(error).__name__)
+
+
+def pipeline_threads(rate: float, least: int = 8, most: int = 24) -> int:
+    """Sender threads: enough for the requests in flight within a horizon at the full rate."""
+    return max(least, min(most, int(rate * 0.02)))
+
+
+OnOutcome = Callable[[Closing], None]
