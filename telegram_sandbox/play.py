@@ -169,6 +169,7 @@ async def chat_messages(request: web.Request, world: World) -> dict:
             "outgoing": record.outgoing,
             "edited": record.edited,
             "deleted": record.deleted,
+            "received_at": record.received_at,
         }
         item["copies"] = counts.get(prints.get(id(record), ""), 0)
         if record.reply_keyboard is not None:

@@ -191,7 +191,7 @@ def deliver(
     message.update(fields)
     if params and bool_param(params, "protect_content"):
         message["has_protected_content"] = True
-    log.records[message_id] = Record(message, True, reply_keyboard=keyboard)
+    log.records[message_id] = Record(message, True, reply_keyboard=keyboard, received_at=time.time())
     log.touch()
     if isinstance(target, User):
         target.received += 1

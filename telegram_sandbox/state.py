@@ -110,6 +110,8 @@ class Record:
     edited: bool = False
     deleted: bool = False
     reply_keyboard: dict | None = None
+    # When it reached the sandbox (Unix time, sub-second): tests measure timeliness and gaps by it.
+    received_at: float = 0.0
 
 
 @dataclass(slots=True, eq=False)

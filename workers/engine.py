@@ -53,6 +53,8 @@ MAX_BATCH = 500
 MAX_SLOTS = 64
 HEARTBEAT_SECONDS = 2.0
 STARTER_EVERY = 0.2
+# Rows dealt at once to a mailing none of whose requests has left yet.
+FRESH_ROWS = 3
 # How often the driver looks which mailings are sending, and settles expired leases.
 RUNS_EVERY = 0.25
 EXPIRE_EVERY = 5.0
@@ -88,7 +90,9 @@ class Hooks:
     """What the driver asks of the app around it (each runs in the caller's thread)."""
 
     content: Callable[[int], list[TelegramCall] | None]  # a sending mailing's calls, or None
-    start_due: Callable[[], list[int]] = lambda: []  # start scheduled mailings whose time has come
+    # Start the scheduled mailings whose time has come; returns those started and the seconds
+    # until the next one is due (None when none is scheduled).
+    start_due: Callable[[], tuple[list[int], float | None]] = lambda: ([], None)
     joined: Callable[[int], None] = lambda mailing_id: None  # a mailing began sending here
     left: Callable[[int, bool], None] = lambda mailing_id, finished: None  # done here (finished or not)
     heartbeat: Callable[[list[int]], None] = lambda mailing_ids: None
@@ -119,6 +123,10 @@ class Driver:
     runs: dict[int, Run] = field(default_factory=dict)
     pipeline: Pipeline | None = None
     _turn: int = 0
+    # Set by the starter when it started a mailing: the loop looks for new runs at once.
+    _started: threading.Event = field(default_factory=threading.Event)
+    # Monotonic moment the next scheduled mailing is due (as the starter last saw it).
+    _next_start: float = float("inf")
 
     def run(self, budget: float) -> str:
         """Drive until done ("idle"), stopped ("stopped") or out of time ("budget"); returns which."""
@@ -153,7 +161,8 @@ class Driver:
                 if now >= next_beat:
                     self._heartbeat()
                     next_beat = now + HEARTBEAT_SECONDS
-                if now >= next_runs:
+                if now >= next_runs or self._started.is_set():
+                    self._started.clear()
                     self._refresh_runs()
                     next_runs = now + RUNS_EVERY
                 if now >= next_expire:
@@ -169,7 +178,8 @@ class Driver:
                 continue
             if not self.runs and self.pipeline.idle():
                 idle_since = idle_since or now
-                if now - idle_since > IDLE_SECONDS:
+                # A mailing due soon keeps the driver, so it starts on the dot.
+                if now - idle_since > IDLE_SECONDS and self._next_start - now > IDLE_SECONDS:
                     return "idle"
                 time.sleep(RUNS_EVERY)
                 continue
@@ -206,9 +216,16 @@ class Driver:
             self._send_rows(self._deal(len(free)), free)
 
     def _deal(self, count: int) -> list[Claim]:
-        """Take `count` rows, one from each mailing in turn."""
+        """Take `count` rows: first for mailings none of whose requests has left yet, then one from
+        each mailing in turn."""
         order = list(self.runs.values())
         dealt: list[Claim] = []
+        for run in order:
+            # A mailing's first message is the one promised on time: it does not wait its turn
+            # (a few rows, since a first row may be held back by its chat's one-second gap).
+            if run.mailing_id not in self.pipeline.started_mailings:
+                for _ in range(min(FRESH_ROWS, count - len(dealt), len(run.at_hand))):
+                    dealt.append(run.at_hand.popleft())
         while len(dealt) < count and any(run.at_hand for run in order):
             run = order[self._turn % len(order)]
             self._turn += 1
@@ -294,14 +311,23 @@ class Driver:
             log.exception("driver heartbeat failed")
 
     def _starter(self) -> None:
-        while not self.stop.wait(STARTER_EVERY):
+        """Start due mailings on the dot: look every STARTER_EVERY, or sooner when one is due sooner."""
+        pause = 0.0
+        while not self.stop.wait(pause):
+            pause = STARTER_EVERY
             try:
-                self.hooks.start_due()
+                started, next_in = self.hooks.start_due()
             except Exception as error:
                 if database_away(error):
                     log.warning("Postgres away (%s): due mailings wait", type(error).__name__)
                 else:
                     log.exception("starting due mailings failed")
+                continue
+            if started:
+                self._started.set()
+            self._next_start = float("inf") if next_in is None else time.monotonic() + next_in
+            if next_in is not None:
+                pause = min(pause, max(0.0, next_in))
 
     def _release(self, ids: list[int]) -> None:
         try:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -52,10 +51,11 @@ def _seconds_until_due(mailing_id: int) -> float | None:
 
 @in_app_context
 def start_mailing(mailing_id: int) -> str:
-    """Just before send_at: wait for the exact moment, start the mailing, announce it and start drivers.
+    """Just before send_at: make sure drivers run (they start it on the dot), or start it now if due.
 
-    rq-scheduler fires on whole seconds, so the job is due a little early and waits here; one
-    that fires far too early (another host's clock) re-schedules itself rather than give up.
+    rq-scheduler fires on whole seconds, so the job is due a little early; it never waits in a
+    worker (that would hold the worker the drivers need). One that fires far too early (another
+    host's clock) re-schedules itself rather than give up.
     """
     until = _seconds_until_due(mailing_id)
     if until is not None and until > START_WAIT_MOST:
@@ -65,23 +65,22 @@ def start_mailing(mailing_id: int) -> str:
         db.session.rollback()
         _meta(rescheduled=True)
         return f"mailing {mailing_id}: due in {until:.1f} s, start re-scheduled"
-    if until is not None and until > 0:
-        time.sleep(until)
-    started = _start(mailing_id)
+    started = until is not None and until <= 0 and _start(mailing_id)
     status = sending.mailing_status(db.engine, mailing_id)
-    if status == "sending":
+    if status in ("scheduled", "sending"):
         scheduling.ensure_drivers()
     _meta(started=started, status=status)
     return f"mailing {mailing_id}: {'started' if started else 'not started'} ({status})"
 
 
-def _start(mailing_id: int, by: str | None = None) -> bool:
-    """Start one due mailing (once, whoever else tries) and announce it."""
+def _start(mailing_id: int, by: str | None = None, announce: bool = True) -> bool:
+    """Start one due mailing (once, whoever else tries) and, unless told not to, announce it."""
     started = sending.start(mailing_id)
     if started:
         record(None, "mailing.started", "mailing", mailing_id, **({"by": by} if by else {}))
         db.session.commit()
-        _announce(mailing_id)
+        if announce:
+            _announce(mailing_id)
     else:
         db.session.rollback()
     return started
@@ -109,15 +108,15 @@ def drive(slot: int) -> str:
     job = get_current_job()
     holder = job.id if job is not None else "direct"
     slot_key = scheduling.driver_slot_key(slot)
-    reports: list[threading.Thread] = []
+    chores: list[threading.Thread] = []
     why = "stopped"
     try:
-        why = _drive(holder, slot_key, reports)
+        why = _drive(holder, slot_key, chores)
     finally:
         if why == "stopped" and worker.stopping():
             why = "shutdown"
         _hand_over(slot, slot_key, holder, why)
-        for thread in reports:
+        for thread in chores:
             thread.join(timeout=REPORT_JOIN_SECONDS)
     _meta(stopped=why)
     return f"driver {slot} stopped ({why})"
@@ -145,7 +144,7 @@ def _hand_over(slot: int, slot_key: str, holder: str, why: str) -> None:
         scheduling.ensure_drivers()
 
 
-def _drive(holder: str, slot_key: str, reports: list[threading.Thread]) -> str:
+def _drive(holder: str, slot_key: str, chores: list[threading.Thread]) -> str:
     settings = current_app.config["SETTINGS"]
     client, limiter = telegram()
     app = current_app._get_current_object()
@@ -165,16 +164,25 @@ def _drive(holder: str, slot_key: str, reports: list[threading.Thread]) -> str:
         found = sending_mailing(mailing_id)
         return None if found is None else render(found)
 
-    def start_due() -> list[int]:
-        return [m for m in sending.due_mailing_ids() if _start(m, by="driver")]
+    def in_background(func, *args) -> None:
+        # Messages to staff wait for their chat (one a second there): never in the driver's loop.
+        thread = threading.Thread(target=in_app(func), args=args, name=f"{func.__name__}-{args[0]}")
+        thread.start()
+        chores.append(thread)
+
+    def start_due() -> tuple[list[int], float | None]:
+        started = [m for m in sending.due_mailing_ids() if _start(m, by="driver", announce=False)]
+        return started, sending.seconds_to_next_start()
+
+    def joined(mailing_id: int) -> None:
+        in_background(_announce, mailing_id)
 
     def left(mailing_id: int, finished: bool) -> None:
-        _finish_progress(mailing_id)
         if finished:
             scheduling.enqueue_report(mailing_id)  # in case this process dies before it is sent
-            thread = threading.Thread(target=send_report, args=(mailing_id,), name=f"report-{mailing_id}")
-            thread.start()
-            reports.append(thread)
+            in_background(send_report, mailing_id)  # its progress message gets its final edit there
+        else:
+            in_background(_finish_progress, mailing_id)
 
     def heartbeat(mailing_ids: list[int]) -> None:
         # Keep our slot (it may have vanished with a Redis flush) and show progress.
@@ -201,8 +209,8 @@ def _drive(holder: str, slot_key: str, reports: list[threading.Thread]) -> str:
         hooks=engine.Hooks(
             content=in_app(content),
             start_due=in_app(start_due),
-            joined=in_app(_announce),
-            left=in_app(left),
+            joined=joined,
+            left=left,
             heartbeat=in_app(heartbeat),
         ),
         drivers=scheduling.DRIVERS,

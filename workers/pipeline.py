@@ -109,6 +109,8 @@ class Pipeline:
     _workers: list[threading.Thread] = field(default_factory=list)
     _closer: threading.Thread | None = None
     database_ok: bool = True
+    # Mailings whose first request has been cleared to leave here.
+    started_mailings: set[int] = field(default_factory=set)
 
     def start(self, name: str) -> Pipeline:
         """Open the start journal and start the threads."""
@@ -249,6 +251,7 @@ class Pipeline:
                 )
             else:
                 cleared.append(attempt)
+                self.started_mailings.add(attempt.claim.mailing_id)
         return cleared
 
     # --- the senders ---

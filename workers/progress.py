@@ -156,7 +156,7 @@ def announce(mailing_id: int) -> bool:
     params = {"chat_id": mailing.author_tg_id, **content}
     db.session.rollback()  # no transaction stays open across the HTTP call
     client, limiter = telegram()
-    limiter.acquire()
+    limiter.acquire(chat_id=params["chat_id"])
     outcome = client.call("sendMessage", params)
     if outcome.kind != sender.SENT:
         log.info("mailing %s: progress message not sent: %s", mailing_id, outcome.description)
@@ -223,7 +223,7 @@ def _edit(mailing_id: int, params: dict, state: tuple[int, int, int], lock: Edit
         if shown is not None and shown > state:
             log.info("mailing %s: a newer progress was shown meanwhile; this edit is dropped", mailing_id)
             return False
-        limiter.acquire()
+        limiter.acquire(chat_id=params["chat_id"])
         outcome = client.call("editMessageText", params)
         if outcome.kind == sender.SENT or "not modified" in outcome.description:
             return True
@@ -255,6 +255,9 @@ def update(mailing_id: int, force: bool = False) -> bool:
     store = redis()
     urgent = force or mailing.status in FINAL
     if not urgent and not store.set(f"rassylka:progress-edit:{mailing_id}", 1, nx=True, ex=EDIT_INTERVAL):
+        return False
+    # A routine edit never waits for the author's chat (one message a second there): it is skipped.
+    if not urgent and telegram()[1].chat_busy_for(mailing.progress_chat_id) > 0:
         return False
     db.session.rollback()
     lock = EditLock(store, mailing_id)

@@ -285,19 +285,38 @@ class RateLimiter:
         times, wait = self.reserve(1, horizon=0.0)
         return 0.0 if times else wait
 
-    def acquire(self, deadline: float | None = None, should_stop=None) -> bool:
-        """Block until a slot is ours and due; False if `deadline` (monotonic) passes or `should_stop()`."""
+    def acquire(self, deadline: float | None = None, should_stop=None, chat_id: int | None = None) -> bool:
+        """Block until a slot is ours and due; False if `deadline` (monotonic) passes or `should_stop()`.
+
+        With `chat_id`, also until that chat has had no message from us for CHAT_GAP (and take
+        the chat's gap for this message).
+        """
         while True:
-            times, wait = self.reserve(1)
-            if times:
-                sleep_until(times[0])
-                return True
+            busy_for = self.chat_busy_for(chat_id) if chat_id is not None else 0.0
+            if busy_for <= 0:
+                times, wait = self.reserve(1)
+                if times:
+                    sleep_until(times[0])
+                    if chat_id is None or self._take_chat(chat_id):
+                        return True
+                    continue  # another message to this chat took the gap meanwhile; slot spent
+            else:
+                wait = busy_for
             if should_stop is not None and should_stop():
                 return False
             nap = min(wait, MAX_NAP)
             if deadline is not None and time.monotonic() + nap > deadline:
                 return False
             time.sleep(nap)
+
+    def chat_busy_for(self, chat_id: int) -> float:
+        """Seconds until `chat_id` may get another message from us (0.0 when it may now)."""
+        left = self.redis.pttl(f"{self.chat_prefix}{chat_id}")
+        return max(0, left) / 1000
+
+    def _take_chat(self, chat_id: int) -> bool:
+        key = f"{self.chat_prefix}{chat_id}"
+        return bool(self.redis.set(key, 1, px=int(CHAT_GAP * 1000), nx=True))
 
     def waiting(self) -> float:
         """Seconds left of a 429 wait (this process's or the shared one); 0.0 when a request may go now."""

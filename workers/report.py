@@ -161,7 +161,7 @@ def _send(client, limiter, method: str, params: dict, upload: NotReached | None 
     delays = iter(CONNECT_RETRY_DELAYS)
     rate_limited = 0
     while True:
-        limiter.acquire()
+        limiter.acquire(chat_id=params["chat_id"])
         if upload is None:
             outcome = client.call(method, params)
         else:

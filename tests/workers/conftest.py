@@ -95,8 +95,8 @@ class Processes:
         self.started.append(process)
         return process
 
-    def worker(self, rate: float = 200, burst: bool = False) -> subprocess.Popen:
-        """An `rq worker` on the broadcast and default queues."""
+    def worker(self, rate: float = 200, burst: bool = False, **env: str) -> subprocess.Popen:
+        """An `rq worker` on the broadcast and default queues (`env` adds to its environment)."""
         args = [
             str(BIN / "rq"),
             "worker",
@@ -111,7 +111,7 @@ class Processes:
         ]
         if burst:
             args.append("--burst")
-        return self._spawn(args, rate)
+        return self._spawn(args, rate, **env)
 
     def scheduler(self, rate: float = 200, reconcile_every: int = 3) -> subprocess.Popen:
         """Our scheduler process (rq-scheduler's loop plus the periodic jobs), reconciling often."""

@@ -80,6 +80,15 @@ def due_mailing_ids(now: datetime | None = None) -> list[int]:
     return [row[0] for row in rows]
 
 
+def seconds_to_next_start() -> float | None:
+    """Seconds until the next scheduled mailing is due (by this host's clock, as `start` reads it)."""
+    send_at = db.session.execute(
+        text("SELECT min(send_at) FROM mailings WHERE status = 'scheduled'")
+    ).scalar()
+    db.session.rollback()
+    return None if send_at is None else (send_at - utcnow()).total_seconds()
+
+
 def mailing_ids(status: str) -> list[int]:
     """Ids of the mailings in one status."""
     return [
