@@ -14,7 +14,11 @@ import os
 import signal
 import threading
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Worker as RQWorker
+
+REDIS_AWAY = (RedisConnectionError, RedisTimeoutError)
 
 _drivers: set[threading.Event] = set()
 _stopping = threading.Event()
@@ -50,6 +54,24 @@ class Worker(RQWorker):
         """In the horse: Ctrl-C is ignored as rq does; SIGTERM asks the drivers to stop."""
         super().setup_work_horse_signals()
         signal.signal(signal.SIGTERM, _stop_drivers)
+
+    def maintain_heartbeats(self, job) -> None:
+        """rq's heartbeats while a job runs; a Redis that is briefly away is waited out, not fatal.
+
+        rq's own loop retries only while it waits for jobs: a lost connection here would end the
+        worker's main process in the middle of a driver's run.
+        """
+        try:
+            super().maintain_heartbeats(job)
+        except REDIS_AWAY as error:
+            self.log.warning("Redis unreachable during a job (%s); heartbeat skipped", type(error).__name__)
+
+    def set_current_job_working_time(self, current_job_working_time: float, pipeline=None) -> None:
+        """rq's bookkeeping of the running job's time, skipped while Redis is away."""
+        try:
+            super().set_current_job_working_time(current_job_working_time, pipeline=pipeline)
+        except REDIS_AWAY:
+            self.current_job_working_time = current_job_working_time
 
     def request_stop(self, signum, frame) -> None:
         """Warm shutdown, after telling the horse to wind its job down."""
