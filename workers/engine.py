@@ -189,7 +189,7 @@ class Driver:
     # --- dealing slots ---
 
     def _send_some(self) -> None:
-        waiting = self.pipeline.follow_ups_waiting()
+        waiting = self.pipeline.follow_ups_due(time.monotonic() + self.limiter.horizon)
         rows = sum(len(run.at_hand) for run in self.runs.values())
         if not rows and not waiting:
             time.sleep(0.01)
@@ -207,7 +207,8 @@ class Driver:
         if not times:
             time.sleep(min(wait, MAX_NAP))
             return
-        later = self.pipeline.due_follow_ups(times[-1], len(times))
+        # Only later parts due by the first slot: each then leaves no sooner than its chat's gap.
+        later = self.pipeline.due_follow_ups(times[0], len(times))
         for attempt, slot in zip(later, times, strict=False):
             attempt.slot = slot
             self.pipeline.submit(attempt)

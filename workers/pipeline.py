@@ -137,10 +137,10 @@ class Pipeline:
                 taken.append(heapq.heappop(self._follow_ups)[2])
         return taken
 
-    def follow_ups_waiting(self) -> int:
-        """How many later parts wait for their time."""
+    def follow_ups_due(self, until: float) -> int:
+        """How many later parts are due by the monotonic moment `until`."""
         with self._lock:
-            return len(self._follow_ups)
+            return sum(1 for due, _, _ in self._follow_ups if due <= until)
 
     def busy_with(self, mailing_id: int) -> bool:
         """True while any row of this mailing is in flight here."""
@@ -165,12 +165,11 @@ class Pipeline:
         """Let every request in flight finish (later parts included), write all outcomes, end the threads."""
         deadline = time.monotonic() + hold_outcomes
         while not self.idle() and time.monotonic() < deadline:
-            for attempt in self.due_follow_ups(time.monotonic() + 60, 1_000):
-                # A stopping driver reserves nothing more: later parts take their slots here.
-                sleep_until(self._follow_up_time(attempt))
-                self.limiter.acquire(deadline=deadline)
-                attempt.slot = time.monotonic()
-                self.scheduled.put(attempt)
+            # A stopping driver reserves nothing more: later parts take their slots here.
+            for attempt in self.due_follow_ups(time.monotonic(), 1_000):
+                if self.limiter.acquire(deadline=deadline):
+                    attempt.slot = time.monotonic()
+                    self.scheduled.put(attempt)
             time.sleep(0.02)
         if not self.idle():
             log.error("%d outcomes could not be written before the driver stopped", len(self.holding()))
@@ -178,13 +177,6 @@ class Pipeline:
         self.outcomes.put(None)
         for thread in (*self._workers, self._closer):
             thread.join(timeout=sender.CALL_SECONDS + 5)
-
-    def _follow_up_time(self, attempt: Attempt) -> float:
-        with self._lock:
-            for due, _, queued in self._follow_ups:
-                if queued is attempt:
-                    return due
-        return time.monotonic()
 
     # --- the releaser ---
 
@@ -450,12 +442,15 @@ class Pipeline:
         with self._lock:
             for delivery_id in ids:
                 self.in_flight.pop(delivery_id, None)
+        # Rows back to pending keep their entry: claimed again, they may start again at any moment,
+        # and a stale entry only makes a later judgement more careful, never less.
+        settled = [closing.id for closing, _ in held if closing.status != "pending"]
         answered = sum(1 for closing, was in held if was and closing.status not in ("unknown",))
         sends = []
         while self.timings:
             sends.append(self.timings.popleft())
         try:
-            start_journal.forget(self.limiter.redis, self.owner, ids)
+            start_journal.forget(self.limiter.redis, self.owner, settled)
             self.limiter.tally(answered)
             monitoring.record_sends(self.limiter.redis, sends)
         except RedisError as error:

@@ -37,3 +37,26 @@ def test_send_now_delivers_to_every_subscriber_once_and_reports(
         and stats["progress"]["pending"] == 0
         and stats["progress"]["eta"] == 0
     )
+
+
+def test_a_two_part_delivery_reaches_each_chat_once_a_second_apart(
+    client, admin, sandbox, subscribers, new_mailing, processes, ledger, wait_for
+):
+    """A text too long for a caption goes as the photo, then the text: one second apart in each chat."""
+    ids = subscribers(30)
+    sandbox.set_limits(per_chat_rate=1, per_chat_burst=1)  # a second message within the second is a 429
+    long_text = "Long news. " * 120  # 1,320 characters: more than a caption holds
+    mailing = new_mailing(text=long_text, media={"type": "photo", "file_id": "https://example.com/p.jpg"})
+    processes.worker(rate=25)
+    processes.worker(rate=25)
+    response = client.post(f"/api/v1/mailings/{mailing['id']}/send-now", headers=admin)
+    assert response.status_code == 200, response.get_json()
+    wait_for(lambda: _finished(ledger, mailing["id"]), 120, "the mailing to finish")
+
+    assert ledger.counts(mailing["id"]) == {"sent": 31}
+    for chat_id in ids:
+        photo, text = sandbox.messages(chat_id)
+        assert "photo" in photo and text["text"] == long_text.strip()
+        assert photo["copies"] == 1 and text["copies"] == 1
+        assert text["received_at"] - photo["received_at"] >= 0.95
+    assert sandbox.stats()["too_many_requests"] == 0
