@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import Flask, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
 from webapi import tokens
-from webapi.errors import ApiError, envelope
+from webapi.domain import Actor
+from webapi.errors import envelope
 from webapi.extensions import db, jwt
 from webapi.models import ApiClient, User, utcnow
 
 STAFF = ("moderator", "admin")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The caller: a token subject, the Telegram user acting (bot tokens only) and the role granted."""
-
-    subject: str
-    tg_id: int | None
-    role: str
-
-    def is_self(self, tg_id: int) -> bool:
-        """True when the bot acts for this very Telegram user."""
-        return self.tg_id is not None and self.tg_id == tg_id
 
 
 def configure_jwt(app: Flask, secret: str) -> None:
@@ -99,14 +85,12 @@ def current_actor() -> Actor:
 def require_role(*roles: str) -> Actor:
     """The actor, if its role is one of `roles`; otherwise 403."""
     actor = current_actor()
-    if actor.role not in roles:
-        raise ApiError(403, f"This needs the {' or '.join(roles)} role.")
+    actor.require_role(*roles)
     return actor
 
 
 def require_self_or_admin(tg_id: int) -> Actor:
     """The actor, if it acts for `tg_id` itself or is an admin; otherwise 403."""
     actor = current_actor()
-    if not (actor.is_self(tg_id) or actor.role == "admin"):
-        raise ApiError(403, "You may only act on your own subscription.")
+    actor.require_self_or_admin(tg_id)
     return actor

@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from webapi import tokens
-from webapi.auth import Actor
+from webapi.domain import Actor
 from webapi.extensions import db
 from webapi.models import ApiClient, utcnow
 from webapi.services.audit import record

@@ -10,6 +10,8 @@ from flask_smorest import Api
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from webapi.domain import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooManyAttempts
+
 # Machine-readable codes by HTTP status, for errors raised without an explicit code.
 CODES = {
     400: "bad_request",
@@ -105,12 +107,33 @@ _MESSAGES = {
 }
 
 
+# The HTTP status of each kind of domain failure; a subclass answers with its nearest listed kind's.
+DOMAIN_STATUSES: dict[type[DomainError], int] = {
+    Invalid: 422,
+    NotAllowed: 403,
+    NotFound: 404,
+    Conflict: 409,
+    TooManyAttempts: 429,
+}
+
+
+def domain_response(error: DomainError) -> tuple[dict, int, dict[str, str]]:
+    """The envelope, HTTP status and headers that answer a domain failure."""
+    status = next((DOMAIN_STATUSES[kind] for kind in type(error).__mro__ if kind in DOMAIN_STATUSES), 400)
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyAttempts) else {}
+    return envelope(status, error.message, error.details, error.code), status, headers
+
+
 def register_error_handlers(app: Flask) -> None:
     """Register the envelope for our own errors and database constraint failures."""
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
         return envelope(error.status, error.message, error.details, error.code), error.status, error.headers
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        return domain_response(error)
 
     @app.errorhandler(IntegrityError)
     def _integrity_error(error: IntegrityError):

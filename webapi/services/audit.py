@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webapi.auth import Actor
+from webapi.domain import Actor
 from webapi.extensions import db
 from webapi.models import AuditEntry
 
