@@ -10,8 +10,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from webapi import message_rules
-from webapi.auth import Actor
-from webapi.errors import ApiError
+from webapi.domain import (
+    Actor,
+    IdempotencyKeyReused,
+    InvalidDraft,
+    MailingNotFound,
+    VersionConflict,
+    WrongStatus,
+)
 from webapi.extensions import db
 from webapi.models import DELIVERY_STATUSES, Delivery, Mailing, MailingButton, utcnow
 from webapi.services import scheduling
@@ -28,14 +34,14 @@ def check_draft(draft: dict, partial: bool = False, now: datetime | None = None)
 def _ensure_valid(draft: dict, partial: bool = False) -> None:
     errors = check_draft(draft, partial=partial)
     if errors:
-        raise ApiError(422, "The mailing is not valid; see details.", errors)
+        raise InvalidDraft(errors)
 
 
 def get_mailing(mailing_id: int, lock: bool = False) -> Mailing:
-    """The mailing, or 404."""
+    """The mailing, or `MailingNotFound`."""
     mailing = db.session.get(Mailing, mailing_id, with_for_update=lock)
     if mailing is None:
-        raise ApiError(404, f"No mailing with id {mailing_id}.")
+        raise MailingNotFound(mailing_id)
     return mailing
 
 
@@ -126,24 +132,14 @@ def _by_key(scoped: str) -> Mailing | None:
 
 def _replayed(mailing: Mailing, request_hash: str) -> Mailing:
     if mailing.request_hash != request_hash:
-        raise ApiError(
-            422,
-            f"This Idempotency-Key was already used, with another request, for mailing {mailing.id}.",
-            {"mailing_id": mailing.id},
-            code="idempotency_key_reused",
-        )
+        raise IdempotencyKeyReused(mailing.id)
     return mailing
 
 
 def _require_scheduled(mailing: Mailing, verb: str) -> None:
     if mailing.status != "scheduled":
         db.session.rollback()
-        raise ApiError(
-            409,
-            f"Only a scheduled mailing can be {verb}; this one is {mailing.status}.",
-            {"status": mailing.status},
-            code="wrong_status",
-        )
+        raise WrongStatus(mailing.status, "scheduled", verb)
 
 
 def update_mailing(actor: Actor, mailing_id: int, version: int, changes: dict) -> Mailing:
@@ -153,12 +149,7 @@ def update_mailing(actor: Actor, mailing_id: int, version: int, changes: dict) -
     if mailing.version != version:
         current = mailing.version
         db.session.rollback()
-        raise ApiError(
-            409,
-            "Someone else changed this mailing: reload it and apply your change again.",
-            {"current_version": current},
-            code="version_conflict",
-        )
+        raise VersionConflict(current)
     # send_at is checked only when it changes; the other fields are checked together, as sent.
     merged = {
         "name": mailing.name,
@@ -170,7 +161,7 @@ def update_mailing(actor: Actor, mailing_id: int, version: int, changes: dict) -
     errors = check_draft(merged, partial=True)
     if errors:
         db.session.rollback()
-        raise ApiError(422, "The mailing is not valid; see details.", errors)
+        raise InvalidDraft(errors)
     _apply(mailing, changes)
     mailing.version += 1
     record(actor, "mailing.updated", "mailing", mailing.id, fields=sorted(changes), version=mailing.version)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from webapi.auth import Actor
-from webapi.errors import ApiError
+from webapi.domain import Actor, WrongStatus
 from webapi.extensions import db
 from webapi.models import Mailing, utcnow
 from webapi.services import reports, scheduling, sending
@@ -18,7 +17,7 @@ RETRYABLE = ("unknown", "failed")
 def _transition(
     mailing_id: int, allowed: tuple[str, ...], target: str, verb: str, extra: str = ""
 ) -> Mailing:
-    """One conditional UPDATE; a mailing in another state answers 409 wrong_status."""
+    """One conditional UPDATE; a mailing in another state raises `WrongStatus`."""
     moved = db.session.execute(
         text(
             f"UPDATE mailings SET status = :target, updated_at = now() {extra} "  # noqa: S608 - fixed fragments
@@ -30,12 +29,7 @@ def _transition(
         mailing = get_mailing(mailing_id)
         status = mailing.status
         db.session.rollback()
-        raise ApiError(
-            409,
-            f"Only a {' or '.join(allowed)} mailing can be {verb}; this one is {status}.",
-            {"status": status},
-            code="wrong_status",
-        )
+        raise WrongStatus(status, " or ".join(allowed), verb)
     return get_mailing(mailing_id)
 
 
@@ -48,7 +42,7 @@ def send_now(actor: Actor, mailing_id: int) -> Mailing:
     """Start a scheduled mailing at once."""
     get_mailing(mailing_id)
     if not sending.start(mailing_id, force=True):
-        _transition(mailing_id, ("scheduled",), "sending", "sent now")  # raises the 409 with the status
+        _transition(mailing_id, ("scheduled",), "sending", "sent now")  # raises WrongStatus
     record(actor, "mailing.send_now", "mailing", mailing_id)
     db.session.commit()
     scheduling.unschedule_start(mailing_id)
@@ -101,12 +95,7 @@ def retry(actor: Actor, mailing_id: int, statuses: list[str]) -> tuple[int, Mail
     if mailing.status not in ("finished", "sending", "paused"):
         status = mailing.status
         db.session.rollback()
-        raise ApiError(
-            409,
-            f"Only a finished, sending or paused mailing can be retried; this one is {status}.",
-            {"status": status},
-            code="wrong_status",
-        )
+        raise WrongStatus(status, "finished, sending or paused", "retried")
     requeued = db.session.execute(
         text(
             "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL,"

@@ -8,8 +8,7 @@ from redis import Redis
 from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 
-from webapi.auth import Actor
-from webapi.errors import ApiError
+from webapi.domain import Actor, InvalidKey, LastAdmin, NotAllowed, TooManyAttempts, UserNotFound
 from webapi.extensions import db
 from webapi.models import User, utcnow
 from webapi.services.audit import record
@@ -19,10 +18,10 @@ CLAIM_WINDOW_SECONDS = 15 * 60
 
 
 def get_user(tg_id: int) -> User:
-    """The user, or 404."""
+    """The user, or `UserNotFound`."""
     user = db.session.get(User, tg_id)
     if user is None:
-        raise ApiError(404, f"No user with Telegram id {tg_id}: they must send /start to the bot first.")
+        raise UserNotFound(tg_id)
     return user
 
 
@@ -78,11 +77,11 @@ def change_role(actor: Actor, tg_id: int, role: str) -> User:
     user = db.session.get(User, tg_id, with_for_update=True)
     if user is None:
         db.session.rollback()
-        raise ApiError(404, f"No user with Telegram id {tg_id}: they must send /start to the bot first.")
+        raise UserNotFound(tg_id)
     old = user.role
     if old == "admin" and role != "admin" and len(admins) <= 1:
         db.session.rollback()
-        raise ApiError(409, "This is the last admin: make someone else admin first.", code="last_admin")
+        raise LastAdmin()
     if old != role:
         user.role = role
         record(actor, "user.role_changed", "user", tg_id, old=old, new=role)
@@ -92,16 +91,13 @@ def change_role(actor: Actor, tg_id: int, role: str) -> User:
 
 def claim_admin(actor: Actor, tg_id: int, key: str, admin_key: str, redis: Redis, source: str) -> User:
     """Make the user an admin when `key` equals ADMIN_KEY; wrong keys are audited and rate limited."""
+    if not actor.is_self(tg_id):
+        raise NotAllowed("Only the user themselves can claim the admin key.")
     counters = (f"claim-admin:fail:user:{tg_id}", f"claim-admin:fail:source:{source}")
     tries = [int(v or 0) for v in redis.mget(counters)]
     if max(tries) >= CLAIM_ATTEMPTS:
         retry_after = max(redis.ttl(k) for k in counters)
-        raise ApiError(
-            429,
-            "Too many wrong keys: try again later.",
-            {"retry_after": max(retry_after, 1)},
-            headers={"Retry-After": str(max(retry_after, 1))},
-        )
+        raise TooManyAttempts(max(retry_after, 1))
     user = get_user(tg_id)
     if not hmac.compare_digest(key.encode(), admin_key.encode()):
         pipe = redis.pipeline()
@@ -112,7 +108,7 @@ def claim_admin(actor: Actor, tg_id: int, key: str, admin_key: str, redis: Redis
         pipe.execute()
         record(actor, "user.claim_admin_failed", "user", tg_id)
         db.session.commit()
-        raise ApiError(403, "The key is not valid.", code="invalid_key")
+        raise InvalidKey()
     if user.role != "admin":
         record(actor, "user.claimed_admin", "user", tg_id, old=user.role)
         user.role = "admin"
