@@ -254,10 +254,10 @@ def update(mailing_id: int, force: bool = False) -> bool:
         return False
     store = redis()
     urgent = force or mailing.status in FINAL
-    if not urgent and not store.set(f"rassylka:progress-edit:{mailing_id}", 1, nx=True, ex=EDIT_INTERVAL):
-        return False
     # A routine edit never waits for the author's chat (one message a second there): it is skipped.
     if not urgent and telegram()[1].chat_busy_for(mailing.progress_chat_id) > 0:
+        return False
+    if not urgent and not store.set(f"rassylka:progress-edit:{mailing_id}", 1, nx=True, ex=EDIT_INTERVAL):
         return False
     db.session.rollback()
     lock = EditLock(store, mailing_id)
