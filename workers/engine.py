@@ -38,16 +38,15 @@ from sqlalchemy.engine import Engine
 
 from webapi.services import sending
 from webapi.services.sending import Claim
-from workers import sender
-from workers.content import TelegramCall
+from webapi.telegram.client import CALL_SECONDS, TelegramClient
+from webapi.telegram.rate_limiter import HORIZON, MAX_NAP, RateLimiter
+from webapi.telegram.render import TelegramCall
 from workers.pipeline import Attempt, Pipeline, database_away, pipeline_threads
-from workers.rate_limiter import HORIZON, MAX_NAP, RateLimiter
-from workers.sender import TelegramClient
 
 log = logging.getLogger(__name__)
 
 # A row marked `sending` waits at most one horizon for its slot, then its calls; renewed while held.
-SENDING_LEASE = sender.CALL_SECONDS + 10
+SENDING_LEASE = CALL_SECONDS + 10
 BATCH_SECONDS = 2.0
 MAX_BATCH = 500
 MAX_SLOTS = 64

@@ -17,9 +17,10 @@ from sqlalchemy import text
 from webapi.extensions import db
 from webapi.services import scheduling, sending
 from webapi.services.audit import record
+from webapi.telegram import telegram
+from webapi.telegram.render import TelegramCall, mailing_content, render
 from workers import engine, progress, report, worker
-from workers.content import TelegramCall, mailing_content, render
-from workers.context import in_app_context, redis, telegram
+from workers.context import in_app_context, redis
 
 log = logging.getLogger(__name__)
 

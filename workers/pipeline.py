@@ -31,10 +31,11 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from webapi import monitoring
 from webapi.services import sending, start_journal
 from webapi.services.sending import Claim, Closing
-from workers import sender
-from workers.content import TelegramCall
-from workers.rate_limiter import CHAT_GAP, RateLimiter, sleep_until
-from workers.sender import Outcome, TelegramClient
+from webapi.telegram import outcomes
+from webapi.telegram.client import CALL_SECONDS, TelegramClient
+from webapi.telegram.outcomes import Outcome
+from webapi.telegram.rate_limiter import CHAT_GAP, RateLimiter, sleep_until
+from webapi.telegram.render import TelegramCall
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ START_LEAD = 0.003
 MISSED_SLOT = "missed_slot"  # the request could not leave in time, or the limiter was away
 CHAT_BUSY = "chat_busy"  # the chat had a message from us less than CHAT_GAP ago
 REVOKED = "revoked"  # the lease expirer gave the row to others: not ours to send or close
-UNSENT = (MISSED_SLOT, CHAT_BUSY, REVOKED, sender.RETRY_AFTER)
+UNSENT = (MISSED_SLOT, CHAT_BUSY, REVOKED, outcomes.RETRY_AFTER)
 
 
 def backoff(attempts: int) -> float:
@@ -176,7 +177,7 @@ class Pipeline:
         self.scheduled.put(None)
         self.outcomes.put(None)
         for thread in (*self._workers, self._closer):
-            thread.join(timeout=sender.CALL_SECONDS + 5)
+            thread.join(timeout=CALL_SECONDS + 5)
 
     # --- the releaser ---
 
@@ -231,7 +232,9 @@ class Pipeline:
         if not verdict.go:
             why = "waiting after a 429" if verdict.held else "Telegram is in trouble: sending paused"
             for attempt in group:
-                self._settle(attempt, Outcome(sender.RETRY_AFTER, description=why, retry_after=verdict.held))
+                self._settle(
+                    attempt, Outcome(outcomes.RETRY_AFTER, description=why, retry_after=verdict.held)
+                )
             return []
         cleared = []
         for attempt in group:
@@ -257,7 +260,7 @@ class Pipeline:
                 outcome = self._call(attempt)
             except Exception as error:  # a bug must not leave the row hanging nor send it twice
                 log.exception("delivery %s: unexpected error while sending", attempt.claim.id)
-                outcome = Outcome(sender.AMBIGUOUS, description=f"internal error ({type(error).__name__})")
+                outcome = Outcome(outcomes.AMBIGUOUS, description=f"internal error ({type(error).__name__})")
             self._settle(attempt, outcome)
 
     def _call(self, attempt: Attempt) -> Outcome:
@@ -266,21 +269,21 @@ class Pipeline:
             return Outcome(MISSED_SLOT, description="missed its slot")
         if self.limiter.local_hold_until > now:
             # A 429 in this process began after the slot was reserved: do not send into it.
-            return Outcome(sender.RETRY_AFTER, retry_after=self.limiter.local_hold_until - now)
+            return Outcome(outcomes.RETRY_AFTER, retry_after=self.limiter.local_hold_until - now)
         call = self.calls[attempt.claim.mailing_id][attempt.part]
         started = time.perf_counter()
         outcome = self.client.call(call.method, call.to(attempt.chat_id, self.paid))
         self.timings.append((time.perf_counter() - started, outcome.kind))
-        if outcome.kind == sender.MIGRATED and attempt.part == 0:
+        if outcome.kind == outcomes.MIGRATED and attempt.part == 0:
             # Follow the group to its supergroup once; a second move is an error.
             attempt.chat_id = outcome.migrate_to
             self.limiter.acquire()
             outcome = self.client.call(call.method, call.to(attempt.chat_id, self.paid))
-            if outcome.kind == sender.MIGRATED:
-                outcome = Outcome(sender.REJECTED, description=f"chat moved twice: {outcome.description}")
-        if outcome.kind == sender.RETRY_AFTER:
+            if outcome.kind == outcomes.MIGRATED:
+                outcome = Outcome(outcomes.REJECTED, description=f"chat moved twice: {outcome.description}")
+        if outcome.kind == outcomes.RETRY_AFTER:
             self.limiter.hold(outcome.retry_after)
-        if outcome.kind in sender.TROUBLED:
+        if outcome.kind in outcomes.TROUBLED:
             try:
                 self.limiter.tally(1, 1)
             except RedisError:
@@ -294,14 +297,14 @@ class Pipeline:
         if attempt.part > 0:
             self._settle_later_part(attempt, outcome, parts)
             return
-        if kind == sender.SENT and parts > 1:
+        if kind == outcomes.SENT and parts > 1:
             self._follow_up(Attempt(claim, attempt.chat_id, 1, first_message_id=outcome.message_id), CHAT_GAP)
             return
         self._close(attempt, self._closing(attempt, outcome), answered=kind not in UNSENT)
 
     def _settle_later_part(self, attempt: Attempt, outcome: Outcome, parts: int) -> None:
         kind, claim = outcome.kind, attempt.claim
-        if kind == sender.SENT:
+        if kind == outcomes.SENT:
             if attempt.part + 1 < parts:
                 self._follow_up(
                     Attempt(
@@ -314,11 +317,11 @@ class Pipeline:
         elif kind in UNSENT:
             self._follow_up(attempt, max(outcome.retry_after, CHAT_GAP if kind == CHAT_BUSY else 0.05))
             return
-        elif kind == sender.TRANSIENT and attempt.tries + 1 < PART_ATTEMPTS:
+        elif kind == outcomes.TRANSIENT and attempt.tries + 1 < PART_ATTEMPTS:
             attempt.tries += 1
             self._follow_up(attempt, backoff(attempt.tries))
             return
-        elif kind == sender.AMBIGUOUS:
+        elif kind == outcomes.AMBIGUOUS:
             closing = Closing(
                 claim.id, claim.mailing_id, "unknown", attempt.chat_id, error=outcome.description
             )
@@ -337,20 +340,24 @@ class Pipeline:
         m = claim.mailing_id
         if kind == REVOKED:
             return None
-        if kind in (MISSED_SLOT, CHAT_BUSY, sender.RETRY_AFTER):
+        if kind in (MISSED_SLOT, CHAT_BUSY, outcomes.RETRY_AFTER):
             delay = (
-                outcome.retry_after if kind == sender.RETRY_AFTER else CHAT_GAP if kind == CHAT_BUSY else 0.0
+                outcome.retry_after
+                if kind == outcomes.RETRY_AFTER
+                else CHAT_GAP
+                if kind == CHAT_BUSY
+                else 0.0
             )
             return Closing(
                 claim.id, m, "pending", error=outcome.description or None, delay=delay, uncount=True
             )
-        if kind == sender.SENT:
+        if kind == outcomes.SENT:
             return Closing(claim.id, m, "sent", chat_id=chat_id, message_id=outcome.message_id)
-        if kind == sender.BLOCKED:
+        if kind == outcomes.BLOCKED:
             return Closing(claim.id, m, "blocked", error=outcome.description, block_user=True)
-        if kind == sender.AMBIGUOUS:
+        if kind == outcomes.AMBIGUOUS:
             return Closing(claim.id, m, "unknown", chat_id=chat_id, error=outcome.description)
-        if kind == sender.TRANSIENT:
+        if kind == outcomes.TRANSIENT:
             attempts = claim.attempts + 1
             if attempts < MAX_ATTEMPTS:
                 return Closing(

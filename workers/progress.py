@@ -22,8 +22,10 @@ from webapi.extensions import db
 from webapi.models import Mailing, User
 from webapi.services import sending
 from webapi.services.mailings import delivery_counts
-from workers import sender
-from workers.context import redis, telegram
+from webapi.telegram import outcomes, telegram
+from webapi.telegram.client import CALL_SECONDS
+from webapi.telegram.paced import Patience, send_paced
+from workers.context import redis
 from workers.texts import language_of, t
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ BAR_WIDTH = 20
 FINAL = ("finished", "cancelled")
 EDIT_TRIES = 3  # requests of one edit, through 429 waits and lost answers
 # One edit's hold on its mailing: a request takes at most CALL_SECONDS; a 429 wait extends it.
-LOCK_SECONDS = 2 * sender.CALL_SECONDS
+LOCK_SECONDS = 2 * CALL_SECONDS
 # A 429 longer than this is not waited out by an edit (a later one shows the state); it is logged.
 LONGEST_RETRY_AFTER = 60.0
 RETRY_PAUSE = 0.5  # before repeating an edit whose answer was lost: an edit is safe to repeat
@@ -156,9 +158,8 @@ def announce(mailing_id: int) -> bool:
     params = {"chat_id": mailing.author_tg_id, **content}
     db.session.rollback()  # no transaction stays open across the HTTP call
     client, limiter = telegram()
-    limiter.acquire(chat_id=params["chat_id"])
-    outcome = client.call("sendMessage", params)
-    if outcome.kind != sender.SENT:
+    outcome = send_paced(client, limiter, "sendMessage", params, patience=Patience(refused=()))
+    if outcome.kind != outcomes.SENT:
         log.info("mailing %s: progress message not sent: %s", mailing_id, outcome.description)
         return False
     mailing = db.session.get(Mailing, mailing_id)
@@ -216,30 +217,31 @@ def _remember(store: Redis, mailing_id: int, state: tuple[int, int, int]) -> Non
 def _edit(mailing_id: int, params: dict, state: tuple[int, int, int], lock: EditLock) -> bool:
     """Make the edit, riding out a 429 (all senders hold back) or a lost answer; False if it did not land."""
     client, limiter = telegram()
-    store = lock.store
-    outcome = sender.Outcome(sender.TRANSIENT, description="not tried")
-    for attempt in range(1, EDIT_TRIES + 1):
-        shown = _shown(store, mailing_id)
+    longest_wait = [0.0]
+
+    def hold(seconds: float) -> None:
+        longest_wait[0] = max(longest_wait[0], seconds)
+        lock.extend(seconds + LOCK_SECONDS)
+
+    def go_on() -> bool:
+        shown = _shown(lock.store, mailing_id)
         if shown is not None and shown > state:
             log.info("mailing %s: a newer progress was shown meanwhile; this edit is dropped", mailing_id)
             return False
-        limiter.acquire(chat_id=params["chat_id"])
-        outcome = client.call("editMessageText", params)
-        if outcome.kind == sender.SENT or "not modified" in outcome.description:
-            return True
-        if outcome.kind == sender.RETRY_AFTER:
-            limiter.hold(outcome.retry_after)  # every sender waits, whether or not this edit does
-        if attempt == EDIT_TRIES:
-            break
-        if outcome.kind == sender.RETRY_AFTER and outcome.retry_after <= LONGEST_RETRY_AFTER:
-            lock.extend(outcome.retry_after + LOCK_SECONDS)
-        elif outcome.kind in (sender.TRANSIENT, sender.AMBIGUOUS):
-            time.sleep(RETRY_PAUSE)
-        else:
-            break
-    log.warning(
-        "mailing %s: progress not edited after %d request(s): %s", mailing_id, attempt, outcome.description
+        return longest_wait[0] <= LONGEST_RETRY_AFTER
+
+    if not go_on():
+        return False
+    # An edit is safe to repeat after an answer in doubt.
+    patience = Patience(
+        rate_limited=EDIT_TRIES, refused=(RETRY_PAUSE,) * (EDIT_TRIES - 1), repeat_ambiguous=True
     )
+    outcome = send_paced(
+        client, limiter, "editMessageText", params, patience=patience, on_hold=hold, go_on=go_on
+    )
+    if outcome.kind == outcomes.SENT or "not modified" in outcome.description:
+        return True
+    log.warning("mailing %s: progress not edited: %s", mailing_id, outcome.description)
     return False
 
 

@@ -27,8 +27,8 @@ from webapi.extensions import db
 from webapi.models import Mailing, ReportRecipient, User
 from webapi.services import reports, sending
 from webapi.services.mailings import delivery_counts
-from workers import sender
-from workers.context import telegram
+from webapi.telegram import outcomes, telegram
+from webapi.telegram.paced import Patience, send_paced
 from workers.progress import duration_text, escape_html
 from workers.texts import TEXTS, language_of, t
 
@@ -153,51 +153,33 @@ def write_not_reached(mailing_id: int, directory: Path) -> NotReached | None:
     return NotReached(path=path, rows=rows, size=path.stat().st_size)
 
 
-def _send(client, limiter, method: str, params: dict, upload: NotReached | None = None) -> sender.Outcome:
+def _send(client, limiter, method: str, params: dict, upload: NotReached | None = None) -> outcomes.Outcome:
     """One part of a copy, sent at most once: a 429 is waited out, a refused connection tried again.
 
     Anything that may have reached Telegram (AMBIGUOUS) is final, as is a refusal.
     """
-    delays = iter(CONNECT_RETRY_DELAYS)
-    rate_limited = 0
-    while True:
-        limiter.acquire(chat_id=params["chat_id"])
-        if upload is None:
-            outcome = client.call(method, params)
-        else:
-            with upload.path.open("rb") as content:
-                files = {"document": (upload.path.name, content, upload.mime_type)}
-                outcome = client.call(method, params, files=files)
-        if outcome.kind == sender.RETRY_AFTER:
-            limiter.hold(outcome.retry_after)  # every sender waits it out, whether or not we try again
-            rate_limited += 1
-            if rate_limited < SEND_TRIES:
-                continue
-        elif outcome.kind == sender.TRANSIENT and (delay := next(delays, None)) is not None:
-            log.info(
-                "report %s to %s: %s; trying again in %.1f s",
-                method,
-                params["chat_id"],
-                outcome.description,
-                delay,
-            )
-            time.sleep(delay)
-            continue
-        return outcome
+
+    def document(opened) -> dict:
+        return {
+            "document": (upload.path.name, opened.enter_context(upload.path.open("rb")), upload.mime_type)
+        }
+
+    patience = Patience(rate_limited=SEND_TRIES, refused=CONNECT_RETRY_DELAYS)
+    return send_paced(client, limiter, method, params, files=document if upload else None, patience=patience)
 
 
-def _sent_file_id(outcome: sender.Outcome) -> str | None:
+def _sent_file_id(outcome: outcomes.Outcome) -> str | None:
     document = outcome.result.get("document") if isinstance(outcome.result, dict) else None
     return document.get("file_id") if isinstance(document, dict) else None
 
 
-def _send_csv(client, limiter, chat_id: int, language: str, attachment: NotReached) -> sender.Outcome:
+def _send_csv(client, limiter, chat_id: int, language: str, attachment: NotReached) -> outcomes.Outcome:
     """The CSV as a document: uploaded the first time, by its file_id after that."""
     params = {"chat_id": chat_id, "caption": t(language, "csv_caption")}
     if attachment.file_id is not None:
         return _send(client, limiter, "sendDocument", {**params, "document": attachment.file_id})
     outcome = _send(client, limiter, "sendDocument", params, upload=attachment)
-    if outcome.kind == sender.SENT:
+    if outcome.kind == outcomes.SENT:
         attachment.file_id = _sent_file_id(outcome)
     return outcome
 
@@ -209,17 +191,17 @@ def _send_copy(
     outcome = _send(client, limiter, "sendMessage", {"chat_id": chat_id, "text": body, "parse_mode": "HTML"})
     # Taken at the answer: the text arrived before it, so the CSV arrives at least CHAT_SPACING later.
     text_answered = time.monotonic()
-    if outcome.kind != sender.SENT:
-        return ("unknown" if outcome.kind == sender.AMBIGUOUS else "failed"), outcome.description
+    if outcome.kind != outcomes.SENT:
+        return ("unknown" if outcome.kind == outcomes.AMBIGUOUS else "failed"), outcome.description
     if attachment is None or not attachment.attachable:
         return "sent", None
     delay = text_answered + CHAT_SPACING - time.monotonic()
     if delay > 0:
         time.sleep(delay)
     outcome = _send_csv(client, limiter, chat_id, language, attachment)
-    if outcome.kind == sender.SENT:
+    if outcome.kind == outcomes.SENT:
         return "sent", None
-    if outcome.kind == sender.AMBIGUOUS:
+    if outcome.kind == outcomes.AMBIGUOUS:
         return "unknown", f"the text was sent; the CSV may not have arrived: {outcome.description}"
     return "failed", f"the text was sent; the CSV was not: {outcome.description}"
 

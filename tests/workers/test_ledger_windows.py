@@ -11,7 +11,7 @@ from sqlalchemy import text
 from webapi.extensions import db
 from webapi.services import sending, start_journal
 from webapi.services.sending import Closing
-from workers.rate_limiter import RateLimiter
+from webapi.telegram.rate_limiter import RateLimiter
 
 OWNER = "host:1:driver-test"
 

@@ -238,5 +238,5 @@ def test_a_429_that_does_not_pass_is_given_up_loudly(
     _set(ledger, m, "cancelled")
     assert not _update(telegram_app, m)
     assert len(front.edits_at) == progress.EDIT_TRIES
-    assert any("progress not edited after 3 request(s)" in r.getMessage() for r in caplog.records)
+    assert any("progress not edited: Too Many Requests" in r.getMessage() for r in caplog.records)
     assert "Sending" in _progress_message(sandbox)["text"]

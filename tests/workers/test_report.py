@@ -309,7 +309,7 @@ class RefusingFront:
 def test_a_refused_connection_is_tried_again_and_the_copy_goes_once(
     telegram_app, sandbox_server, admin, sandbox, new_mailing, ledger, wait_for, caplog
 ):
-    caplog.set_level(logging.INFO, logger="workers.report")
+    caplog.set_level(logging.INFO, logger="webapi.telegram.paced")
     m = _finished_with_outcomes(ledger, new_mailing, failed=1)
     front = RefusingFront(sandbox_server.url)
     settings = telegram_app.config["SETTINGS"]

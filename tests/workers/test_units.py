@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from rq_scheduler import Scheduler
 
-from workers import sender
-from workers.content import render
-from workers.rate_limiter import JITTER_ALLOWANCE, RateLimiter
+from webapi.telegram import outcomes
+from webapi.telegram.client import TelegramClient
+from webapi.telegram.outcomes import classify
+from webapi.telegram.rate_limiter import JITTER_ALLOWANCE, RateLimiter
+from webapi.telegram.render import render
 from workers.schedule import PERIODIC_JOBS, register_periodic_jobs
-from workers.sender import TelegramClient, classify
 
 BUTTONS = [{"text": "A", "url": "https://a.example"}, {"text": "B", "url": "tg://resolve?domain=x"}]
 KEYBOARD = {"inline_keyboard": [[BUTTONS[0]], [BUTTONS[1]]]}
@@ -49,25 +50,27 @@ def test_media_with_a_long_text_is_two_messages_buttons_on_the_second():
 def test_answers_map_to_outcomes():
     assert classify(200, {"ok": True, "result": {"message_id": 5}}).message_id == 5
     too_many = classify(429, {"ok": False, "error_code": 429, "parameters": {"retry_after": 3}})
-    assert (too_many.kind, too_many.retry_after) == (sender.RETRY_AFTER, 3)
+    assert (too_many.kind, too_many.retry_after) == (outcomes.RETRY_AFTER, 3)
     blocked = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
-    assert classify(403, blocked).kind == sender.BLOCKED
+    assert classify(403, blocked).kind == outcomes.BLOCKED
     migrated = classify(
         400, {"ok": False, "error_code": 400, "description": "x", "parameters": {"migrate_to_chat_id": -1001}}
     )
-    assert (migrated.kind, migrated.migrate_to) == (sender.MIGRATED, -1001)
+    assert (migrated.kind, migrated.migrate_to) == (outcomes.MIGRATED, -1001)
     not_found = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
-    assert classify(400, not_found).kind == sender.REJECTED
+    assert classify(400, not_found).kind == outcomes.REJECTED
     # A 5xx may come after Telegram delivered the message: never sent again automatically.
-    assert classify(502, None).kind == sender.AMBIGUOUS
-    assert classify(504, "<html>Gateway Time-out</html>").kind == sender.AMBIGUOUS
-    assert classify(500, {"ok": False, "error_code": 500, "description": "Internal"}).kind == sender.AMBIGUOUS
+    assert classify(502, None).kind == outcomes.AMBIGUOUS
+    assert classify(504, "<html>Gateway Time-out</html>").kind == outcomes.AMBIGUOUS
+    assert (
+        classify(500, {"ok": False, "error_code": 500, "description": "Internal"}).kind == outcomes.AMBIGUOUS
+    )
 
 
 def test_a_refused_connection_is_transient_and_never_shows_the_token():
     token = "999:SECRET-never-in-logs"
     outcome = TelegramClient(token, "http://127.0.0.1:9").call("sendMessage", {"chat_id": 1, "text": "x"})
-    assert outcome.kind == sender.TRANSIENT
+    assert outcome.kind == outcomes.TRANSIENT
     assert "SECRET" not in outcome.description and "127.0.0.1" not in outcome.description
 
 

@@ -12,9 +12,9 @@ from webapi.resources.mailings import ButtonSchema, MailingSchema, MediaSchema
 from webapi.services import sending_control
 from webapi.services.audit import record
 from webapi.services.mailings import check_draft, get_mailing
-from workers.content import mailing_content
-from workers.context import TelegramUnconfigured
-from workers.test_send import TelegramRefused, TelegramUnavailable, send_test
+from webapi.services.preview_send import TelegramRefused, TelegramUnavailable, send_preview
+from webapi.telegram import TelegramUnconfigured
+from webapi.telegram.render import mailing_content
 
 blp = protected_blueprint(
     "sending", __name__, "/api/v1/mailings", "Sending mailings: test sends and control of a running mailing."
@@ -76,7 +76,7 @@ class RetryResultSchema(ma.Schema):
 def _send_test(content: dict, chat_id: int, actor, mailing_id=None) -> dict:
     db.session.rollback()  # no transaction stays open across the HTTP call
     try:
-        message_ids = send_test(content, chat_id)
+        message_ids = send_preview(content, chat_id)
     except TelegramRefused as error:
         raise ApiError(422, f"Telegram refused the message: {error}", code="telegram_error") from None
     except (TelegramUnavailable, TelegramUnconfigured) as error:

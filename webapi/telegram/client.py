@@ -1,4 +1,4 @@
-"""Telegram calls over a keep-alive HTTP session, and the mapping of every answer to an outcome.
+"""Telegram calls over a keep-alive HTTP session, each ending in an outcome (`outcomes.py`).
 
 Our own small client instead of pyTelegramBotAPI: no hidden retries (a retry after a timeout
 would send twice), one keep-alive session per thread, and errors that never carry the URL,
@@ -11,12 +11,13 @@ import json
 import logging
 import threading
 import urllib.request
-from dataclasses import dataclass
 
 import certifi
 import requests
 import urllib3
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
+
+from webapi.telegram.outcomes import AMBIGUOUS, TRANSIENT, Outcome, classify
 
 log = logging.getLogger(__name__)
 
@@ -24,58 +25,6 @@ CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 10.0
 # Longest the whole call may take; leases are sized above it.
 CALL_SECONDS = CONNECT_TIMEOUT + READ_TIMEOUT
-
-SENT = "sent"
-RETRY_AFTER = "retry_after"  # 429: wait, then send again; not a failure
-BLOCKED = "blocked"  # 403: the user blocked the bot or is gone
-MIGRATED = "migrated"  # 400 with migrate_to_chat_id: the group became a supergroup
-REJECTED = "rejected"  # any other 4xx: Telegram said no, sending again will not help
-TRANSIENT = "transient"  # provably never left us (connection refused, connect timeout): safe to send again
-# May have been delivered: a 5xx (Telegram's front end answers 502/504 after delivering), a read
-# timeout, a connection lost after the request left. Never re-sent automatically.
-AMBIGUOUS = "ambiguous"
-# Answers that say Telegram is in trouble; they feed the shared circuit breaker.
-TROUBLED = (TRANSIENT, AMBIGUOUS)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one Bot API call came to."""
-
-    kind: str
-    result: object = None
-    description: str = ""
-    retry_after: float = 0.0
-    migrate_to: int | None = None
-
-    @property
-    def message_id(self) -> int | None:
-        """The sent message's id, when the result is a message."""
-        return self.result.get("message_id") if isinstance(self.result, dict) else None
-
-
-def classify(status: int, payload: object) -> Outcome:
-    """Map an HTTP status and a Bot API body to an outcome."""
-    if not isinstance(payload, dict):
-        if status >= 500:
-            return Outcome(AMBIGUOUS, description=f"HTTP {status} from Telegram")
-        return Outcome(REJECTED, description=f"HTTP {status} with a body that is not Bot API JSON")
-    if payload.get("ok") is True:
-        return Outcome(SENT, result=payload.get("result"))
-    code = payload.get("error_code", status)
-    description = str(payload.get("description") or f"HTTP {status}")[:500]
-    parameters = payload.get("parameters") or {}
-    if code == 429:
-        return Outcome(
-            RETRY_AFTER, description=description, retry_after=float(parameters.get("retry_after", 1))
-        )
-    if parameters.get("migrate_to_chat_id"):
-        return Outcome(MIGRATED, description=description, migrate_to=int(parameters["migrate_to_chat_id"]))
-    if code == 403:
-        return Outcome(BLOCKED, description=description)
-    if isinstance(code, int) and code >= 500 or status >= 500:
-        return Outcome(AMBIGUOUS, description=f"HTTP {status} from Telegram: {description}")
-    return Outcome(REJECTED, description=description)
 
 
 def _never_sent(error: requests.ConnectionError) -> bool:

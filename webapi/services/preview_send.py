@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from workers import sender
-from workers.content import render
-from workers.context import telegram
+from webapi.telegram import outcomes, telegram
+from webapi.telegram.paced import Patience, send_paced
+from webapi.telegram.render import render
 
 # How long a test send may wait for rate-limit slots and 429s before giving up (inside an HTTP request).
 WAIT_SECONDS = 10.0
@@ -20,23 +20,18 @@ class TelegramUnavailable(Exception):
     """Telegram could not be reached, did not answer, or asked us to wait too long."""
 
 
-def send_test(content: dict, chat_id: int) -> list[int]:
+def send_preview(content: dict, chat_id: int) -> list[int]:
     """Send the content to `chat_id` exactly as subscribers would get it; return the message ids."""
     client, limiter = telegram()
-    deadline = time.monotonic() + WAIT_SECONDS
+    patience = Patience(rate_limited=1_000, refused=(), deadline=time.monotonic() + WAIT_SECONDS)
     message_ids = []
     for call in render(content):
-        while True:
-            if not limiter.acquire(deadline=deadline):
-                raise TelegramUnavailable("Telegram asks us to slow down; try again in a few seconds.")
-            outcome = client.call(call.method, call.to(chat_id))
-            if outcome.kind == sender.RETRY_AFTER:
-                limiter.hold(outcome.retry_after)
-                continue
-            break
-        if outcome.kind == sender.SENT:
+        outcome = send_paced(client, limiter, call.method, call.to(chat_id), patience=patience)
+        if outcome.kind == outcomes.SENT:
             message_ids.append(outcome.message_id)
-        elif outcome.kind in (sender.TRANSIENT, sender.AMBIGUOUS):
+        elif outcome.kind == outcomes.RETRY_AFTER:
+            raise TelegramUnavailable("Telegram asks us to slow down; try again in a few seconds.")
+        elif outcome.kind in (outcomes.TRANSIENT, outcomes.AMBIGUOUS):
             raise TelegramUnavailable(f"Telegram is unreachable: {outcome.description}")
         else:
             raise TelegramRefused(outcome.description)
