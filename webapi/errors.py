@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask import Flask
 from flask_smorest import Api
 from sqlalchemy.exc import DataError, IntegrityError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from webapi.domain import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooManyAttempts
 
@@ -94,7 +94,11 @@ class EnvelopeApi(Api):
                     flat[location] = part
             details = flat
         message = data.get("message") or _MESSAGES.get(status) or error.description or error.name
-        return envelope(status, message, details), status, data.get("headers", {})
+        headers = dict(data.get("headers") or {})
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            # RFC 9110: a 405 names the methods the resource does support.
+            headers["Allow"] = ", ".join(error.valid_methods)
+        return envelope(status, message, details), status, headers
 
 
 _MESSAGES = {
