@@ -9,7 +9,7 @@ from webapi import auth, cli, monitoring
 from webapi.errors import register_error_handlers
 from webapi.extensions import api, db, migrate
 from webapi.resources import health, mailings, sending, users
-from webapi.resources.common import INT64_SCHEMA, Int64Converter
+from webapi.resources.common import INT64_SCHEMA, Int64Converter, document_request_rules
 from webapi.settings import ROOT, Settings, load_settings
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     auth.configure_jwt(app, settings.jwt_secret_key)
     api.init_app(app)
     api.register_converter(Int64Converter, lambda converter: INT64_SCHEMA)
+    document_request_rules(api)
     for module in (health, users, mailings, sending):
         api.register_blueprint(module.blp)
     register_error_handlers(app)

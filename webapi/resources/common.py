@@ -40,6 +40,14 @@ def _nul_paths(value, path: str = "") -> list[str]:
     return []
 
 
+# Patterns for OpenAPI (ECMA 262 and Python `re` read them alike). BLANK is every character
+# str.isspace() is true for, i.e. what strip() and so the message rules treat as blank.
+BLANK = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = rf"^[^\x00]*[^\x00{BLANK}][^\x00]*$"
+NO_BLANKS = rf"^[^\x00{BLANK}]+$"
+
+
 class StrictSchema(ma.Schema):
     """Unknown fields are an error, not silently dropped; text may not contain NUL characters."""
 
@@ -55,6 +63,39 @@ class StrictSchema(ma.Schema):
                 {path: ["Text may not contain the NUL character (U+0000)."] for path in paths}
             )
         return data
+
+
+def _in_strict_schema(field: ma.fields.Field) -> bool:
+    parent = field.parent
+    while isinstance(parent, ma.fields.Field):
+        parent = parent.parent
+    return isinstance(parent, StrictSchema)
+
+
+def _nul_free_text(converter, field: ma.fields.Field, ret: dict, **kwargs) -> dict:
+    """apispec attribute function: a request string states that it may not contain NUL."""
+    stated = "pattern" in ret or "enum" in ret
+    if isinstance(field, ma.fields.String) and not stated and _in_strict_schema(field):
+        return {"pattern": NO_NUL}
+    return {}
+
+
+def _null_means_null(converter, field: ma.fields.Field, ret: dict, **kwargs) -> dict:
+    """apispec attribute function: a nullable object allows null, not any object.
+
+    For OpenAPI 3.0 apispec writes a nullable reference as `anyOf: [{type: object, nullable: true},
+    {$ref}]`, whose first branch takes `{}` too; `enum: [null]` narrows it to null alone.
+    """
+    for branch in ret.get("anyOf", []):
+        if branch == {"type": "object", "nullable": True}:
+            branch["enum"] = [None]
+    return {}
+
+
+def document_request_rules(api) -> None:
+    """Teach the API's OpenAPI generator what StrictSchema refuses and what a nullable object allows."""
+    api.ma_plugin.converter.add_attribute_function(_nul_free_text)
+    api.ma_plugin.converter.add_attribute_function(_null_means_null)
 
 
 class PageQuerySchema(StrictSchema):

@@ -3,51 +3,116 @@
 import marshmallow as ma
 from flask.views import MethodView
 
+from webapi import message_rules as rules
 from webapi.auth import STAFF, require_role
+from webapi.errors import ErrorSchema
 from webapi.models import DELIVERY_STATUSES, MAILING_STATUSES
 from webapi.resources import protected_blueprint
-from webapi.resources.common import PageQuerySchema, StrictSchema, page_schema
+from webapi.resources.common import BLANK, NO_BLANKS, NOT_BLANK, PageQuerySchema, StrictSchema, page_schema
 from webapi.services import mailings as service
 from webapi.services import sending
 
 blp = protected_blueprint("mailings", __name__, "/api/v1/mailings", "Mailings and their delivery ledger.")
 
 
-class ButtonSchema(StrictSchema):
-    """A URL button; the list order is the order subscribers see."""
+# What the document states of a mailing's fields. The message rules (webapi.message_rules) enforce
+# these and more: Telegram HTML, the text's visible length (which may be 0 with media), a send time
+# in the future, a link's host. Those a schema cannot state answer 422 with the rules' own words.
+LINK = rf"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Tt][Gg])://[^\x00{BLANK}]+$"
+NAME_DOC = {
+    "minLength": 1,
+    "maxLength": rules.NAME_LIMIT,
+    "pattern": NOT_BLANK,
+    "description": "An internal name for staff, not blank.",
+}
+TEXT_DOC = {
+    "description": "Telegram HTML (its tags only; escape any other <, > and &): "
+    f"1–{rules.TEXT_LIMIT} characters once the tags are removed, or empty with media."
+}
+SEND_AT_DOC = {"description": "ISO 8601 with a UTC offset, in the future."}
+BUTTONS_DOC = {"maxItems": rules.BUTTONS_LIMIT}
+
+
+class DraftButtonSchema(StrictSchema):
+    """A URL button as typed, before the message rules judge it."""
 
     text = ma.fields.String(required=True)
     url = ma.fields.String(required=True)
 
 
-class MediaSchema(StrictSchema):
-    """One attachment: a Telegram file_id or an http(s) URL."""
+class ButtonSchema(StrictSchema):
+    """A URL button; the list order is the order subscribers see."""
 
-    type = ma.fields.String(
-        required=True, metadata={"enum": ["photo", "animation", "video", "document", "audio", "voice"]}
+    text = ma.fields.String(
+        required=True,
+        metadata={
+            "minLength": 1,
+            "maxLength": rules.BUTTON_TEXT_LIMIT,
+            "pattern": NOT_BLANK,
+            "description": f"Not blank; at most {rules.BUTTON_TEXT_LIMIT} UTF-16 code units.",
+        },
     )
+    url = ma.fields.String(
+        required=True,
+        metadata={
+            "maxLength": rules.URL_LIMIT,
+            "pattern": LINK,
+            "description": "An http://, https:// or tg:// link without spaces; an http(s) link has a host.",
+        },
+    )
+
+
+class DraftMediaSchema(StrictSchema):
+    """An attachment as typed, before the message rules judge it."""
+
+    type = ma.fields.String(required=True)
     file_id = ma.fields.String(required=True)
 
 
+class MediaSchema(StrictSchema):
+    """One attachment: a Telegram file_id or an http(s) URL."""
+
+    type = ma.fields.String(required=True, metadata={"enum": list(rules.MEDIA_TYPES)})
+    file_id = ma.fields.String(
+        required=True,
+        metadata={
+            "maxLength": rules.URL_LIMIT,
+            "pattern": NO_BLANKS,
+            "description": f"A Telegram file_id (at most {rules.FILE_ID_LIMIT} characters) "
+            "or an http(s) link to the file.",
+        },
+    )
+
+
 class DraftSchema(StrictSchema):
-    """Any subset of a mailing's fields, for checking without saving."""
+    """Any subset of a mailing's fields, for checking without saving: any values, the rules judge them."""
 
     name = ma.fields.String()
     text = ma.fields.String()
     send_at = ma.fields.AwareDateTime(metadata={"description": "ISO 8601 with a UTC offset"})
-    buttons = ma.fields.List(ma.fields.Nested(ButtonSchema))
+    buttons = ma.fields.List(ma.fields.Nested(DraftButtonSchema))
+    media = ma.fields.Nested(DraftMediaSchema, allow_none=True)
+
+
+class MailingFieldsSchema(StrictSchema):
+    """A mailing's fields, each with what the schema can state of the message rules."""
+
+    name = ma.fields.String(metadata=NAME_DOC)
+    text = ma.fields.String(metadata=TEXT_DOC)
+    send_at = ma.fields.AwareDateTime(metadata=SEND_AT_DOC)
+    buttons = ma.fields.List(ma.fields.Nested(ButtonSchema), metadata=BUTTONS_DOC)
     media = ma.fields.Nested(MediaSchema, allow_none=True)
 
 
-class MailingCreateSchema(DraftSchema):
+class MailingCreateSchema(MailingFieldsSchema):
     """A new mailing."""
 
-    name = ma.fields.String(required=True)
-    text = ma.fields.String(required=True)
-    send_at = ma.fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with a UTC offset"})
+    name = ma.fields.String(required=True, metadata=NAME_DOC)
+    text = ma.fields.String(required=True, metadata=TEXT_DOC)
+    send_at = ma.fields.AwareDateTime(required=True, metadata=SEND_AT_DOC)
 
 
-class MailingPatchSchema(DraftSchema):
+class MailingPatchSchema(MailingFieldsSchema):
     """Changes to a scheduled mailing, with the version they were made against."""
 
     version = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
@@ -144,6 +209,52 @@ class IdempotencyHeadersSchema(ma.Schema):
     )
 
 
+INVALID = (
+    "Invalid fields (validation_error), with the message rules' verdict per field in `details`: "
+    "also for what a schema cannot state, such as Telegram HTML or a send time in the past."
+)
+
+
+def _operation(path: str, method: str) -> str:
+    """An OpenAPI link's operationRef to one operation of this API."""
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+
+
+def _mailing_links() -> dict:
+    """OpenAPI links from a mailing in a response to every operation on that mailing."""
+    item = "/api/v1/mailings/{mailing_id}"
+    targets = {
+        "GetMailing": (item, "get"),
+        "ChangeMailing": (item, "patch"),
+        "DeleteMailing": (item, "delete"),
+        "GetMailingStats": (f"{item}/stats", "get"),
+        "ListMailingDeliveries": (f"{item}/deliveries", "get"),
+        "TestSendMailing": (f"{item}/test", "post"),
+        "SendMailingNow": (f"{item}/send-now", "post"),
+        "PauseMailing": (f"{item}/pause", "post"),
+        "ResumeMailing": (f"{item}/resume", "post"),
+        "CancelMailing": (f"{item}/cancel", "post"),
+        "RetryMailing": (f"{item}/retry", "post"),
+    }
+    links = {
+        name: {"operationRef": _operation(path, method), "parameters": {"mailing_id": "$response.body#/id"}}
+        for name, (path, method) in targets.items()
+    }
+    links["ChangeMailing"]["requestBody"] = {"version": "$response.body#/version"}
+    return links
+
+
+MAILING_LINKS = _mailing_links()
+# A draft that passes every rule (Swagger UI's "Try it out" starts from it).
+MAILING_EXAMPLE = {
+    "name": "Spring sale",
+    "text": "<b>Spring sale</b>: everything 20% off until Sunday.",
+    "send_at": "2099-03-01T12:00:00+03:00",
+    "buttons": [{"text": "Open the shop", "url": "https://example.com/sale"}],
+    "media": None,
+}
+
+
 @blp.route("")
 class Mailings(MethodView):
     """The mailing list."""
@@ -156,12 +267,14 @@ class Mailings(MethodView):
         items, total = service.list_mailings(query["status"], query["offset"], query["limit"])
         return {"items": items, "total": total, "offset": query["offset"], "limit": query["limit"]}
 
-    @blp.arguments(MailingCreateSchema)
+    @blp.arguments(MailingCreateSchema, example=MAILING_EXAMPLE)
     @blp.arguments(IdempotencyHeadersSchema, location="headers")
     @blp.response(201, MailingSchema)
     @blp.alt_response(
         200, schema=MailingSchema, description="A repeat of a request with the same Idempotency-Key."
     )
+    @blp.alt_response(422, schema=ErrorSchema, description=INVALID + " Also idempotency_key_reused.")
+    @blp.doc(responses={201: {"links": MAILING_LINKS}, 200: {"links": MAILING_LINKS}})
     def post(self, draft, headers):
         """Create a scheduled mailing.
 
@@ -199,6 +312,8 @@ class MailingItem(MethodView):
 
     @blp.arguments(MailingPatchSchema)
     @blp.response(200, MailingSchema)
+    @blp.alt_response(422, schema=ErrorSchema, description=INVALID)
+    @blp.doc(responses={200: {"links": MAILING_LINKS}})
     def patch(self, changes, mailing_id):
         """Change a scheduled mailing; a stale version answers 409."""
         actor = require_role(*STAFF)

@@ -8,7 +8,14 @@ from webapi.errors import ApiError, ErrorSchema
 from webapi.extensions import db
 from webapi.resources import protected_blueprint
 from webapi.resources.common import INT64_MAX, StrictSchema
-from webapi.resources.mailings import ButtonSchema, MailingSchema, MediaSchema
+from webapi.resources.mailings import (
+    BUTTONS_DOC,
+    MAILING_LINKS,
+    TEXT_DOC,
+    ButtonSchema,
+    MailingSchema,
+    MediaSchema,
+)
 from webapi.services import sending_control
 from webapi.services.audit import record
 from webapi.services.mailings import check_draft, get_mailing
@@ -32,8 +39,8 @@ class TestDraftSchema(StrictSchema):
     """The part of a draft a test send needs."""
 
     name = ma.fields.String()
-    text = ma.fields.String(load_default="")
-    buttons = ma.fields.List(ma.fields.Nested(ButtonSchema), load_default=list)
+    text = ma.fields.String(load_default="", metadata=TEXT_DOC)
+    buttons = ma.fields.List(ma.fields.Nested(ButtonSchema), load_default=list, metadata=BUTTONS_DOC)
     media = ma.fields.Nested(MediaSchema, allow_none=True, load_default=None)
 
 
@@ -123,6 +130,7 @@ def _control(name: str, summary: str, action):
     class Control(MethodView):
         @blp.response(200, MailingSchema)
         @blp.alt_response(409, schema=ErrorSchema, description=WRONG_STATUS)
+        @blp.doc(responses={200: {"links": MAILING_LINKS}})
         def post(self, mailing_id):
             actor = require_role(*STAFF)
             return action(actor, mailing_id)

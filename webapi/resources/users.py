@@ -8,10 +8,13 @@ from webapi.auth import current_actor, require_role, require_self_or_admin
 from webapi.errors import ApiError
 from webapi.models import ROLES, USER_STATUSES
 from webapi.resources import protected_blueprint
-from webapi.resources.common import PageQuerySchema, StrictSchema, page_schema
+from webapi.resources.common import INT64_SCHEMA, PageQuerySchema, StrictSchema, page_schema
 from webapi.services import users as service
 
 blp = protected_blueprint("users", __name__, "/api/v1/users", "Subscribers, moderators and admins.")
+
+# Any id finds (or not) a user; only one Telegram could give, from 1, can subscribe.
+TG_ID_SCHEMA = {**INT64_SCHEMA, "minimum": 1}
 
 
 class UserSchema(ma.Schema):
@@ -87,6 +90,7 @@ class UserItem(MethodView):
 
     @blp.arguments(SubscribeSchema)
     @blp.response(200, UserSchema)
+    @blp.doc(parameters=[{"in": "path", "name": "tg_id", "required": True, "schema": TG_ID_SCHEMA}])
     def put(self, profile, tg_id):
         """Subscribe or re-subscribe a user, refreshing their names (idempotent)."""
         if tg_id == 0:
