@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from webapi.embedded import start_services  # noqa: E402
+from webapi.local.embedded import start_services  # noqa: E402
 
 BENCH_SECRET = "bench-secret-" + "b" * 40
 BENCH_ADMIN_KEY = "bench_admin_key"

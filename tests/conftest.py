@@ -14,7 +14,7 @@ from redis import Redis
 from sqlalchemy.engine import make_url
 
 from webapi import tokens
-from webapi.embedded import start_services
+from webapi.local.embedded import start_services
 from webapi.settings import load_settings
 
 JWT_SECRET = "test-secret-" + "x" * 32

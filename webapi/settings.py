@@ -58,6 +58,7 @@ class Settings:
     dashboard_user: str | None
     dashboard_password: str | None
     log_format: str
+    reconcile_interval: int = 30
 
     def require(self, *names: str) -> Settings:
         """Raise ConfigError naming the first of `names` (env variable names) that is unset."""
@@ -131,6 +132,9 @@ def load_settings(environ: Mapping[str, str] | None = None, require: Iterable[st
     log_format = get("LOG_FORMAT", "text")
     if log_format not in {"text", "json"}:
         raise ConfigError(f"LOG_FORMAT must be text or json, got {log_format!r}")
+    interval = get("RECONCILE_INTERVAL", "30")
+    if not interval.isdigit() or not 1 <= int(interval) <= 3600:
+        raise ConfigError(f"RECONCILE_INTERVAL must be whole seconds from 1 to 3600, got {interval!r}")
 
     settings = Settings(
         database_url=_sqlalchemy_url(get("DATABASE_URL")),
@@ -147,6 +151,7 @@ def load_settings(environ: Mapping[str, str] | None = None, require: Iterable[st
         dashboard_user=get("DASHBOARD_USER"),
         dashboard_password=get("DASHBOARD_PASSWORD"),
         log_format=log_format,
+        reconcile_interval=int(interval),
     )
     return settings.require(*require)
 

@@ -15,6 +15,7 @@ from rq import get_current_job
 from sqlalchemy import text
 
 from webapi.extensions import db
+from webapi.jobs import DRIVER_BUDGET_SECONDS
 from webapi.services import scheduling, sending
 from webapi.services.audit import record
 from webapi.telegram import telegram
@@ -219,7 +220,7 @@ def _drive(holder: str, slot_key: str, chores: list[threading.Thread]) -> str:
     db.session.rollback()
     worker.watch(stop)
     try:
-        return driver.run(scheduling.DRIVER_BUDGET_SECONDS)
+        return driver.run(DRIVER_BUDGET_SECONDS)
     finally:
         worker.unwatch(stop)
 

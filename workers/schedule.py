@@ -1,58 +1,47 @@
-"""Periodic jobs, declared as data and registered idempotently under stable ids."""
+"""Periodic jobs (the table in webapi/jobs.py) registered idempotently, stale ones cancelled."""
 
 from __future__ import annotations
 
 import logging
-import os
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rq_scheduler import Scheduler
 
+from webapi.jobs import PERIODIC_PREFIX, Periodic, periodic_jobs
+from webapi.settings import load_settings
+
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class PeriodicJob:
-    """A job rq-scheduler runs every `interval` seconds."""
-
-    id: str
-    func: str
-    interval: int
-    timeout: int
-    queue: str = "default"
-    description: str = ""
+def current_periodic_jobs() -> tuple[Periodic, ...]:
+    """The periodic jobs as this process's settings define them."""
+    return periodic_jobs(load_settings().reconcile_interval)
 
 
-PERIODIC_JOBS = (
-    PeriodicJob(
-        id="periodic-reconcile",
-        func="workers.jobs.reconcile",
-        # RECONCILE_INTERVAL lets tests and small installs check more often.
-        interval=int(os.environ.get("RECONCILE_INTERVAL", "30")),
-        timeout=900,  # may start a due mailing and fan out its audience
-        description="start due mailings, expire leases, keep drivers running, finish and report",
-    ),
-)
+def register_periodic_jobs(scheduler: Scheduler, jobs: tuple[Periodic, ...] | None = None) -> list[str]:
+    """Schedule each periodic job unless it is already there, cancel stale ones; return the ids added.
 
-
-def register_periodic_jobs(scheduler: Scheduler, jobs: tuple[PeriodicJob, ...] = PERIODIC_JOBS) -> list[str]:
-    """Schedule each periodic job unless it is already there; return the ids added.
-
-    The stable id makes this safe to call at every start and after Redis lost everything.
+    An id carries a hash of its job's definition, so this is safe to call at every start and after
+    Redis lost everything, and a changed interval replaces the old job instead of adding one.
     """
+    jobs = current_periodic_jobs() if jobs is None else jobs
+    wanted = {job.id for job in jobs}
+    for job in scheduler.get_jobs():
+        if job.id.startswith(PERIODIC_PREFIX) and job.id not in wanted:
+            scheduler.cancel(job)
+            log.info("periodic job %s cancelled (its definition changed)", job.id)
     added = []
     for job in jobs:
         if job.id in scheduler:
             continue
         scheduler.schedule(
             scheduled_time=datetime.now(UTC),
-            func=job.func,
+            func=job.kind.func,
             interval=job.interval,
-            timeout=job.timeout,
+            timeout=job.kind.timeout,
             id=job.id,
-            queue_name=job.queue,
-            description=job.description,
+            queue_name=job.kind.queue,
+            description=job.kind.description,
             result_ttl=600,
         )
         added.append(job.id)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import time
 
 from redis import Redis
@@ -18,6 +17,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq_scheduler import Scheduler
 from rq_scheduler.utils import setup_loghandlers
 
+from webapi.jobs import periodic_jobs
+from webapi.settings import exit_on_config_error, load_settings
 from workers.schedule import register_periodic_jobs
 
 log = logging.getLogger("workers.scheduler")
@@ -28,16 +29,19 @@ RETRY_FIRST, RETRY_MOST = 0.5, 5.0
 class PeriodicScheduler(Scheduler):
     """rq-scheduler's Scheduler that keeps our periodic jobs in place."""
 
+    periodic: tuple | None = None  # set by main() from the settings (None: read them)
+
     def enqueue_jobs(self):
         """Re-register missing periodic jobs, then move due jobs to their queues."""
-        register_periodic_jobs(self)
+        register_periodic_jobs(self, self.periodic)
         return super().enqueue_jobs()
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the scheduler loop (same options as rqscheduler's --url, --interval, --burst)."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--url", "-u", default=os.environ.get("REDIS_URL") or os.environ.get("RQ_REDIS_URL"))
+    settings = exit_on_config_error(load_settings)
+    parser.add_argument("--url", "-u", default=settings.redis_url)
     parser.add_argument("--interval", "-i", type=float, default=1.0)
     parser.add_argument("--burst", "-b", action="store_true")
     parser.add_argument("--verbose", "-v", action="store_true")
@@ -50,8 +54,9 @@ def main(argv: list[str] | None = None) -> None:
     pause = RETRY_FIRST
     while True:
         scheduler = PeriodicScheduler(connection=connection, interval=args.interval)
+        scheduler.periodic = periodic_jobs(settings.reconcile_interval)
         try:
-            register_periodic_jobs(scheduler)
+            register_periodic_jobs(scheduler, scheduler.periodic)
             pause = RETRY_FIRST  # reached: a later outage starts its backoff afresh
             scheduler.run(burst=args.burst)
             return

@@ -11,11 +11,15 @@ from rq_scheduler import Scheduler
 
 from tests.chaos.chaos import ROOT, RedisServer
 from tests.support import stop_process, wait_for
+from webapi.jobs import periodic_jobs
+from webapi.settings import load_settings
 
 
 def test_the_scheduler_waits_out_redis_outages(tmp_path):
     server = RedisServer(tmp_path, dict(os.environ))
     log_path = tmp_path / "scheduler.log"
+
+    (reconcile,) = periodic_jobs(load_settings().reconcile_interval)
 
     def complaints() -> int:
         return log_path.read_text().count("Redis unreachable")
@@ -35,7 +39,7 @@ def test_the_scheduler_waits_out_redis_outages(tmp_path):
         server.start()
         client = redis.Redis(unix_socket_path=str(server.socket))
         scheduled = Scheduler.scheduled_jobs_key
-        wait_for(lambda: client.zscore(scheduled, "periodic-reconcile"), 30, "the periodic jobs")
+        wait_for(lambda: client.zscore(scheduled, reconcile.id), 30, "the periodic jobs")
 
         # Redis restarts in mid-run and comes back empty: the same process carries on.
         before = complaints()
@@ -43,7 +47,7 @@ def test_the_scheduler_waits_out_redis_outages(tmp_path):
         wait_for(lambda: complaints() > before, 30, "the scheduler to notice the outage")
         server.start()
         client.flushall()
-        wait_for(lambda: client.zscore(scheduled, "periodic-reconcile"), 30, "the periodic jobs again")
+        wait_for(lambda: client.zscore(scheduled, reconcile.id), 30, "the periodic jobs again")
         assert scheduler.poll() is None, log_path.read_text()
     finally:
         stop_process(scheduler)

@@ -2,7 +2,7 @@
 
 from dotenv import dotenv_values
 
-from webapi import local
+from webapi.local import stack as local
 from webapi.settings import ROOT, load_settings, local_env_file, var_dir
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from rq_scheduler import Scheduler
 
+from webapi.jobs import periodic_jobs
 from webapi.telegram import outcomes
 from webapi.telegram.client import TelegramClient
 from webapi.telegram.outcomes import classify
 from webapi.telegram.rate_limiter import JITTER_ALLOWANCE, RateLimiter
 from webapi.telegram.render import render
-from workers.schedule import PERIODIC_JOBS, register_periodic_jobs
+from workers.schedule import register_periodic_jobs
 
 BUTTONS = [{"text": "A", "url": "https://a.example"}, {"text": "B", "url": "tg://resolve?domain=x"}]
 KEYBOARD = {"inline_keyboard": [[BUTTONS[0]], [BUTTONS[1]]]}
@@ -89,11 +90,22 @@ def test_limiter_is_shared_through_redis_and_honours_a_429_wait(redis, app):
 
 def test_periodic_jobs_register_once_with_stable_ids(redis, app):
     scheduler = Scheduler(connection=redis)
-    assert register_periodic_jobs(scheduler) == [job.id for job in PERIODIC_JOBS]
-    assert register_periodic_jobs(scheduler) == []
+    every_30 = periodic_jobs(30)
+    assert register_periodic_jobs(scheduler, every_30) == [job.id for job in every_30]
+    assert register_periodic_jobs(scheduler, every_30) == []
     jobs = list(scheduler.get_jobs())
-    assert [job.id for job in jobs] == ["periodic-reconcile"]
+    assert [job.id for job in jobs] == [every_30[0].id]
+    assert jobs[0].id.startswith("periodic-reconcile-")
     assert jobs[0].meta["interval"] == 30 and jobs[0].timeout == 900
+
+
+def test_a_changed_interval_replaces_the_periodic_job(redis, app):
+    scheduler = Scheduler(connection=redis)
+    register_periodic_jobs(scheduler, periodic_jobs(30))
+    every_5 = periodic_jobs(5)
+    assert register_periodic_jobs(scheduler, every_5) == [every_5[0].id]
+    jobs = list(scheduler.get_jobs())
+    assert [job.id for job in jobs] == [every_5[0].id] and jobs[0].meta["interval"] == 5
 
 
 def test_redis_away_at_send_time_sends_nothing_and_is_a_missed_slot(tmp_path):

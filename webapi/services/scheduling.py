@@ -1,7 +1,8 @@
-"""Putting mailing jobs into RQ and rq-scheduler: start at send_at, drivers, progress and reports.
+"""Putting mailing jobs into RQ and rq-scheduler: start just before send_at, drivers, progress, reports.
 
-Redis may be lost at any time, so every function here is best-effort and idempotent: Postgres
-holds the truth and the periodic reconcile job puts back whatever is missing.
+What each job runs, where and for how long is the table in `webapi/jobs.py`. Redis may be lost at
+any time, so every function here is best-effort and idempotent: Postgres holds the truth and the
+periodic reconcile job puts back whatever is missing.
 """
 
 from __future__ import annotations
@@ -16,19 +17,18 @@ from redis.exceptions import RedisError
 from rq import Queue
 from rq_scheduler import Scheduler
 
+from webapi import jobs
+from webapi.jobs import JobKind
+
 log = logging.getLogger(__name__)
 
-BROADCAST_QUEUE = "broadcast"
-DEFAULT_QUEUE = "default"
 # Drivers in all: each sends every sending mailing, so either one alone can finish them all.
 DRIVERS = 2
-DRIVER_BUDGET_SECONDS = 300.0
-DRIVER_JOB_TIMEOUT = int(DRIVER_BUDGET_SECONDS) + 180
 # A driver slot is taken while its job waits or runs; the running driver refreshes it.
 DRIVER_SLOT_TTL = 20
-START_JOB_TIMEOUT = 900  # covers fanning out a million subscribers many times over
-SMALL_JOB_TIMEOUT = 120
-REPORT_JOB_TIMEOUT = 600
+# The start job is due this long before `send_at` (rq-scheduler keeps whole seconds and looks
+# once a second); the drivers start the mailing on the dot.
+START_LEAD_SECONDS = 2
 
 
 def _redis() -> Redis:
@@ -40,11 +40,6 @@ def start_job_id(mailing_id: int) -> str:
     return f"mailing-{mailing_id}-start"
 
 
-# The start job is due this long before `send_at` (rq-scheduler keeps whole seconds and looks
-# once a second) and waits for the exact moment itself.
-START_LEAD_SECONDS = 2
-
-
 def driver_slot_key(slot: int) -> str:
     """The Redis key a driver slot is held under."""
     return f"rassylka:driver:{slot}"
@@ -53,17 +48,18 @@ def driver_slot_key(slot: int) -> str:
 def schedule_start(mailing_id: int, send_at: datetime) -> bool:
     """Put (or move) the mailing's start job just before `send_at`; False when Redis is unreachable."""
     when = send_at.astimezone(UTC) - timedelta(seconds=START_LEAD_SECONDS)
+    kind = jobs.START_MAILING
     try:
-        scheduler = Scheduler(queue_name=BROADCAST_QUEUE, connection=_redis())
+        scheduler = Scheduler(queue_name=kind.queue, connection=_redis())
         scheduler.cancel(start_job_id(mailing_id))
         scheduler.enqueue_at(
             when,
-            "workers.jobs.start_mailing",
+            kind.func,
             mailing_id,
             job_id=start_job_id(mailing_id),
-            timeout=START_JOB_TIMEOUT,
-            queue_name=BROADCAST_QUEUE,
-            job_description=f"start mailing {mailing_id}",
+            timeout=kind.timeout,
+            queue_name=kind.queue,
+            job_description=kind.describe(mailing_id),
         )
     except RedisError as error:
         log.warning(
@@ -76,7 +72,7 @@ def schedule_start(mailing_id: int, send_at: datetime) -> bool:
 def unschedule_start(mailing_id: int) -> None:
     """Remove the mailing's start job, if any."""
     try:
-        Scheduler(queue_name=BROADCAST_QUEUE, connection=_redis()).cancel(start_job_id(mailing_id))
+        Scheduler(queue_name=jobs.START_MAILING.queue, connection=_redis()).cancel(start_job_id(mailing_id))
         _redis().delete(f"rq:job:{start_job_id(mailing_id)}")
     except RedisError as error:
         log.warning(
@@ -84,13 +80,19 @@ def unschedule_start(mailing_id: int) -> None:
         )
 
 
-def _enqueue(queue: str, func: str, *args, job_id: str | None = None, timeout: int, description: str) -> bool:
+def enqueue(kind: JobKind, *args: object, job_id: str | None = None) -> bool:
+    """Put one job of `kind` on its queue; False (logged) when Redis is unreachable."""
     try:
-        Queue(queue, connection=_redis()).enqueue(
-            func, *args, job_id=job_id, job_timeout=timeout, description=description, result_ttl=3600
+        Queue(kind.queue, connection=_redis()).enqueue(
+            kind.func,
+            *args,
+            job_id=job_id,
+            job_timeout=kind.timeout,
+            description=kind.describe(*args),
+            result_ttl=3600,
         )
     except RedisError as error:
-        log.warning("%s not enqueued (%s); reconcile will catch up", description, error)
+        log.warning("%s not enqueued (%s); reconcile will catch up", kind.describe(*args), error)
         return False
     return True
 
@@ -103,16 +105,7 @@ def enqueue_driver(slot: int, force: bool = False) -> bool:
     except RedisError as error:
         log.warning("driver slot %s not taken (%s)", slot, error)
         return False
-    if not taken:
-        return False
-    return _enqueue(
-        BROADCAST_QUEUE,
-        "workers.jobs.drive",
-        slot,
-        job_id=job_id,
-        timeout=DRIVER_JOB_TIMEOUT,
-        description=f"send the sending mailings (driver {slot})",
-    )
+    return bool(taken) and enqueue(jobs.DRIVE, slot, job_id=job_id)
 
 
 def ensure_drivers() -> int:
@@ -122,33 +115,14 @@ def ensure_drivers() -> int:
 
 def enqueue_after_start(mailing_id: int) -> bool:
     """Tell the author (progress message) and start the drivers, in a job."""
-    return _enqueue(
-        BROADCAST_QUEUE,
-        "workers.jobs.after_start",
-        mailing_id,
-        timeout=SMALL_JOB_TIMEOUT,
-        description=f"announce mailing {mailing_id}",
-    )
+    return enqueue(jobs.AFTER_START, mailing_id)
 
 
 def enqueue_progress(mailing_id: int) -> bool:
     """Refresh the author's progress message soon (after a pause, resume or cancel)."""
-    return _enqueue(
-        DEFAULT_QUEUE,
-        "workers.jobs.update_progress",
-        mailing_id,
-        timeout=SMALL_JOB_TIMEOUT,
-        description=f"progress of mailing {mailing_id}",
-    )
+    return enqueue(jobs.UPDATE_PROGRESS, mailing_id)
 
 
 def enqueue_report(mailing_id: int) -> bool:
     """Send the finished mailing's report (the job claims it, so duplicates send nothing)."""
-    return _enqueue(
-        DEFAULT_QUEUE,
-        "workers.jobs.send_report",
-        mailing_id,
-        job_id=f"mailing-{mailing_id}-report",
-        timeout=REPORT_JOB_TIMEOUT,
-        description=f"report of mailing {mailing_id}",
-    )
+    return enqueue(jobs.SEND_REPORT, mailing_id, job_id=f"mailing-{mailing_id}-report")

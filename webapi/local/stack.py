@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 from dotenv import dotenv_values
 
-from webapi.embedded import start_services
+from webapi.local.embedded import start_services
 from webapi.settings import ROOT, VAR_ENV, var_dir
 
 DEMO_SUBSCRIBERS = 300
@@ -181,6 +181,3 @@ def main(argv: list[str] | None = None) -> int:
             sandbox.stop()
         services.stop()
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Every RQ job as data: its function, queue and timeout, in one table.
+
+The functions live in `workers/jobs.py`, named here by their dotted path (the API enqueues them
+but never imports the workers); `tests/test_structure.py` imports each one. Periodic jobs carry a
+hash of their definition in their id, so a changed interval or timeout replaces the old job
+(`workers/schedule.py` cancels the stale ones) and a restart never doubles them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+BROADCAST_QUEUE = "broadcast"
+DEFAULT_QUEUE = "default"
+
+# A driver sends for at most this long, then hands over to a fresh job.
+DRIVER_BUDGET_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """One kind of job: what runs, on which queue, for how long at most."""
+
+    func: str
+    queue: str
+    timeout: int
+    description: str  # formatted with the job's arguments
+
+    def describe(self, *args: object) -> str:
+        """The job's description for rq-dashboard."""
+        return self.description.format(*args)
+
+
+# May fan out a due mailing's audience (a million subscribers in well under a minute).
+START_MAILING = JobKind(
+    "workers.jobs.start_mailing", BROADCAST_QUEUE, 900, "start mailing {0} (or make sure drivers will)"
+)
+# Above the driver's budget, and the time a stopping driver waits for Postgres to take its outcomes.
+DRIVE = JobKind("workers.jobs.drive", BROADCAST_QUEUE, int(DRIVER_BUDGET_SECONDS) + 420, "send (driver {0})")
+AFTER_START = JobKind("workers.jobs.after_start", BROADCAST_QUEUE, 120, "announce mailing {0}")
+UPDATE_PROGRESS = JobKind("workers.jobs.update_progress", DEFAULT_QUEUE, 120, "progress of mailing {0}")
+SEND_REPORT = JobKind("workers.jobs.send_report", DEFAULT_QUEUE, 600, "report of mailing {0}")
+# May start a due mailing and fan out its audience.
+RECONCILE = JobKind(
+    "workers.jobs.reconcile",
+    DEFAULT_QUEUE,
+    900,
+    "start due mailings, settle expired leases, keep drivers running, finish and report",
+)
+
+ALL = (START_MAILING, DRIVE, AFTER_START, UPDATE_PROGRESS, SEND_REPORT, RECONCILE)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job rq-scheduler runs every `interval` seconds."""
+
+    kind: JobKind
+    interval: int
+
+    @property
+    def id(self) -> str:
+        """A stable id that changes with the definition: periodic-<function>-<hash>."""
+        definition = f"{self.kind.func}|{self.kind.queue}|{self.kind.timeout}|{self.interval}"
+        digest = hashlib.sha256(definition.encode()).hexdigest()[:10]
+        return f"{PERIODIC_PREFIX}{self.kind.func.rsplit('.', 1)[1]}-{digest}"
+
+
+PERIODIC_PREFIX = "periodic-"
+
+
+def periodic_jobs(reconcile_interval: int) -> tuple[Periodic, ...]:
+    """The periodic jobs, with the intervals the settings give."""
+    return (Periodic(RECONCILE, reconcile_interval),)
