@@ -2,312 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
+
+from webapi.telegram_html import URL_LIMIT as URL_LIMIT  # the rules' link limit, as the schemas state it
+from webapi.telegram_html import HtmlError, parse_html, url_problem, visible_length
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 NAME_LIMIT = 100
 BUTTONS_LIMIT = 100
 BUTTON_TEXT_LIMIT = 64
-URL_LIMIT = 2048
 FILE_ID_LIMIT = 255
 MEDIA_TYPES = ("photo", "animation", "video", "document", "audio", "voice")
-
-# Telegram's tag set, in the order its documentation lists it, with the entity each tag makes.
-_ENTITY_TYPES = {
-    **dict.fromkeys(("b", "strong"), "bold"),
-    **dict.fromkeys(("i", "em"), "italic"),
-    **dict.fromkeys(("u", "ins"), "underline"),
-    **dict.fromkeys(("s", "strike", "del"), "strikethrough"),
-    **dict.fromkeys(("span", "tg-spoiler"), "spoiler"),
-    "a": "text_link",
-    "code": "code",
-    "pre": "pre",
-    "blockquote": "blockquote",
-    "tg-emoji": "custom_emoji",
-}
-ALLOWED_TAGS = tuple(_ENTITY_TYPES)
-
-_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_ENTITY_RE = re.compile(r"&(?:#[xX]([0-9A-Fa-f]{1,8})|#([0-9]{1,10})|([A-Za-z][A-Za-z0-9]*));")
-_SPECIAL_RE = re.compile(r"[<&]")
-_TAG_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
-_ATTR_NAME_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:.-]*")
-_UNQUOTED_VALUE_RE = re.compile(r"[^\s>]*")
-_ALLOWED_LIST = ", ".join(f"<{tag}>" for tag in ALLOWED_TAGS)
 _REQUIRED = "This field is required."
-
-
-class HtmlError(ValueError):
-    """Telegram would refuse this HTML."""
-
-    def __init__(self, message: str, position: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.position = position
-
-
-@dataclass(frozen=True)
-class ParsedText:
-    """Visible text and Telegram-style entities of an HTML message."""
-
-    text: str
-    entities: list
-
-
-def visible_length(text: str) -> int:
-    """Length in UTF-16 code units, the unit Telegram counts limits and offsets in."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _at(position: int) -> str:
-    # Admins count from 1; HtmlError.position stays 0-based for code.
-    return f"character {position + 1}"
-
-
-@dataclass
-class _OpenTag:
-    name: str
-    position: int
-    entity: dict | None
-
-
-class _HtmlParser:
-    """One pass over the source with a stack of open tags, like Telegram's parser."""
-
-    def __init__(self, source: str) -> None:
-        self.source, self.pos, self.utf16 = source, 0, 0
-        self.chunks: list[str] = []
-        self.stack: list[_OpenTag] = []
-        self.entities: list[dict] = []
-
-    def parse(self) -> ParsedText:
-        source = self.source
-        while self.pos < len(source):
-            special = _SPECIAL_RE.search(source, self.pos)
-            stop = special.start() if special else len(source)
-            if stop > self.pos:
-                self._emit(source[self.pos : stop])
-                self.pos = stop
-            elif source[stop] == "&":
-                self._emit(self._entity())
-            elif source.startswith("</", stop):
-                self._close_tag()
-            else:
-                self._open_tag()
-        if self.stack:
-            top = self.stack[-1]
-            message = f"Unclosed <{top.name}> tag opened at {_at(top.position)}: add </{top.name}>."
-            raise HtmlError(message, top.position)
-        # Telegram drops entities that cover no text, e.g. "<b></b>".
-        entities = [entity for entity in self.entities if entity["length"] > 0]
-        return ParsedText("".join(self.chunks), entities)
-
-    def _emit(self, text: str) -> None:
-        self.chunks.append(text)
-        self.utf16 += visible_length(text)
-
-    def _entity(self) -> str:
-        start, hint = self.pos, "write &amp; for a literal '&'."
-        match = _ENTITY_RE.match(self.source, start)
-        if match is None:
-            raise HtmlError(f"Unescaped '&' at {_at(start)}: {hint}", start)
-        decoded = _decode_entity(match)
-        if decoded is None and match.group(3) is None:
-            raise HtmlError(f"{match.group(0)} at {_at(start)} is not a valid character code: {hint}", start)
-        if decoded is None:
-            message = (
-                f"Unsupported entity {match.group(0)} at {_at(start)}: Telegram knows only &lt; &gt; "
-                f"&amp; &quot; and numeric ones like &#160;; {hint}"
-            )
-            raise HtmlError(message, start)
-        self.pos = match.end()
-        return decoded
-
-    def _tag_name(self, name_start: int) -> str:
-        start, at = self.pos, _at(self.pos)
-        match = _TAG_NAME_RE.match(self.source, name_start)
-        if match is None:
-            raise HtmlError(f"Unescaped '<' at {at}: write &lt; for a literal '<'.", start)
-        name = match.group(0).lower()
-        if name == "br":
-            raise HtmlError(f"<br> at {at} is not supported by Telegram: use a line break instead.", start)
-        if name not in _ENTITY_TYPES:
-            raise HtmlError(f"Unknown tag <{name}> at {at}: Telegram allows only {_ALLOWED_LIST}.", start)
-        return name
-
-    def _unterminated(self, tag: str, start: int) -> HtmlError:
-        message = f"Tag {tag} at {_at(start)} has no closing '>': finish the tag, or write &lt; for a '<'."
-        return HtmlError(message, start)
-
-    def _close_tag(self) -> None:
-        start, at = self.pos, _at(self.pos)
-        name = self._tag_name(start + 2)
-        end = _skip_spaces(self.source, start + 2 + len(name))
-        if end >= len(self.source):
-            raise self._unterminated(f"</{name}", start)
-        if self.source[end] != ">":
-            raise HtmlError(f"Closing tag </{name}> at {at} cannot have attributes.", start)
-        self.pos = end + 1
-        if not any(tag.name == name for tag in self.stack):
-            message = f"</{name}> at {at} has no matching opening <{name}> tag: remove it or add <{name}>."
-            raise HtmlError(message, start)
-        top = self.stack.pop()
-        if top.name != name:
-            message = (
-                f"</{name}> at {at} closes <{name}> while <{top.name}> (opened at {_at(top.position)}) "
-                f"is still open: add </{top.name}> first."
-            )
-            raise HtmlError(message, start)
-        if top.entity is not None:
-            top.entity["length"] = self.utf16 - top.entity["offset"]
-
-    def _open_tag(self) -> None:
-        start = self.pos
-        name = self._tag_name(start + 1)
-        attrs = self._attributes(name, start, start + 1 + len(name))
-        self._check_nesting(name, start)
-        entity = self._make_entity(name, attrs, start)
-        if entity is not None:
-            self.entities.append(entity)
-        self.stack.append(_OpenTag(name, start, entity))
-
-    def _attributes(self, name: str, start: int, pos: int) -> dict[str, str]:
-        source, attrs = self.source, {}
-        while True:
-            pos = _skip_spaces(source, pos)
-            if pos >= len(source):
-                raise self._unterminated(f"<{name}", start)
-            if source[pos] == ">":
-                self.pos = pos + 1
-                return attrs
-            if source.startswith("/>", pos):
-                message = (
-                    f"<{name}/> at {_at(start)}: Telegram has no self-closing tags; write <{name}>…</{name}>."
-                )
-                raise HtmlError(message, start)
-            match = _ATTR_NAME_RE.match(source, pos)
-            if match is None:
-                raise HtmlError(f"Unexpected '{source[pos]}' at {_at(pos)} inside the <{name}> tag.", pos)
-            attr, pos, value = match.group(0).lower(), _skip_spaces(source, match.end()), ""
-            if source.startswith("=", pos):
-                pos = _skip_spaces(source, pos + 1)
-                quote = source[pos : pos + 1]
-                if quote in ('"', "'"):
-                    close = source.find(quote, pos + 1)
-                    if close < 0:
-                        raise HtmlError(f"The {attr} value at {_at(pos)} has no closing {quote}.", pos)
-                    value, pos = source[pos + 1 : close], close + 1
-                else:
-                    value_match = _UNQUOTED_VALUE_RE.match(source, pos)
-                    value, pos = value_match.group(0), value_match.end()
-            attrs[attr] = _decode_attribute(value)
-
-    def _check_nesting(self, name: str, start: int) -> None:
-        # Telegram reads a language only from <code> placed directly inside <pre>.
-        code_in_pre = name == "code" and bool(self.stack) and self.stack[-1].name == "pre"
-        for tag in self.stack:
-            if tag.name in ("code", "pre") and not code_in_pre:
-                message = (
-                    f"<{name}> at {_at(start)} is inside <{tag.name}> (opened at {_at(tag.position)}): "
-                    "Telegram allows no formatting in code blocks; move it outside."
-                )
-                raise HtmlError(message, start)
-            if tag.name == name and name in ("a", "blockquote", "tg-emoji"):
-                message = (
-                    f"<{name}> at {_at(start)} is inside another <{name}> opened at {_at(tag.position)}: "
-                    f"add </{name}> before it."
-                )
-                raise HtmlError(message, start)
-
-    def _make_entity(self, name: str, attrs: dict[str, str], start: int) -> dict | None:
-        entity: dict = {"type": _ENTITY_TYPES[name], "offset": self.utf16, "length": 0}
-        if name == "a":
-            entity["url"] = _checked_href(attrs, start)
-        elif name == "span" and attrs.get("class") != "tg-spoiler":
-            message = f'<span> at {_at(start)} needs class="tg-spoiler"; Telegram supports no other spans.'
-            raise HtmlError(message, start)
-        elif name == "blockquote" and "expandable" in attrs:
-            entity["type"] = "expandable_blockquote"
-        elif name == "tg-emoji":
-            emoji_id = entity["custom_emoji_id"] = attrs.get("emoji-id", "")
-            if not (emoji_id.isascii() and emoji_id.isdecimal()):
-                message = (
-                    f'<tg-emoji> at {_at(start)} needs a numeric emoji-id, like emoji-id="5368324170671202".'
-                )
-                raise HtmlError(message, start)
-        elif name == "code" and self.stack and self.stack[-1].name == "pre":
-            # Telegram folds this code into the pre entity, keeping only its language.
-            language, pre_entity = attrs.get("class", ""), self.stack[-1].entity
-            if language.startswith("language-") and len(language) > 9 and pre_entity is not None:
-                pre_entity["language"] = language[9:]
-            return None
-        return entity
-
-
-def _skip_spaces(source: str, pos: int) -> int:
-    while pos < len(source) and source[pos].isspace():
-        pos += 1
-    return pos
-
-
-def _decode_entity(match: re.Match) -> str | None:
-    hex_code, dec_code, name = match.groups()
-    if name is not None:
-        return _NAMED_ENTITIES.get(name)
-    code = int(hex_code, 16) if hex_code is not None else int(dec_code)
-    if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-        return None
-    return chr(code)
-
-
-def _decode_attribute(value: str) -> str:
-    # Like Telegram, a stray '&' inside an attribute stays literal, so "?a=1&b=2" links keep working.
-    return _ENTITY_RE.sub(lambda match: _decode_entity(match) or match.group(0), value)
-
-
-def _checked_href(attrs: dict[str, str], start: int) -> str:
-    if "href" not in attrs:
-        raise HtmlError(f'<a> at {_at(start)} has no href: write <a href="https://example.com">.', start)
-    href = attrs["href"].strip()
-    if not href:
-        raise HtmlError(f'<a> at {_at(start)} has an empty href: put the link in href="…".', start)
-    problem = _url_problem(href, ("http", "https", "tg", "mailto"))
-    if problem:
-        raise HtmlError(f"The link in <a> at {_at(start)} {problem}", start)
-    return href
-
-
-def _url_problem(url: str, schemes: tuple[str, ...]) -> str | None:
-    """Why Telegram would refuse this link, as the end of a sentence; None if it is fine."""
-    prefixes = [f"{scheme}://" if scheme != "mailto" else "mailto:" for scheme in schemes]
-    allowed = f"{', '.join(prefixes[:-1])} or {prefixes[-1]}"
-    if any(char.isspace() for char in url):
-        return "contains a space: remove it or write it as %20."
-    if len(url) > URL_LIMIT:
-        return f"is {len(url)} characters long; the limit is {URL_LIMIT}."
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        return "is not a valid address."
-    scheme = parts.scheme.lower()
-    if scheme not in schemes or (scheme != "mailto" and not url[len(scheme) + 1 :].startswith("//")):
-        got = f"{parts.scheme}:" if parts.scheme else url[:20]
-        return f"must start with {allowed} (got '{got}')."
-    if scheme in ("http", "https") and not parts.hostname:
-        return f"has no host: write it like {scheme}://example.com/page."
-    if len(url) == len(scheme) + (1 if scheme == "mailto" else 3):
-        return f"has nothing after {url}: complete the address."
-    return None
-
-
-def parse_html(source: str) -> ParsedText:
-    """Parse Telegram HTML into visible text and entities; raise HtmlError where Telegram would refuse it."""
-    return _HtmlParser(source).parse()
 
 
 def fits_caption(text: str) -> bool:
@@ -376,7 +84,7 @@ def _button_problems(button) -> list[str]:
     if not isinstance(url, str) or not url.strip():
         problems.append("link is missing: add an http://, https:// or tg:// link.")
     else:
-        problem = _url_problem(url, ("http", "https", "tg"))
+        problem = url_problem(url, ("http", "https", "tg"))
         if problem:
             problems.append(f"link {problem}")
     return problems
@@ -396,7 +104,7 @@ def check_media(media) -> list[str]:
     if not isinstance(file_id, str) or not file_id:
         errors.append("Media file is missing: send the file to the bot or give an http(s) link to it.")
     elif "://" in file_id:
-        problem = _url_problem(file_id, ("http", "https"))
+        problem = url_problem(file_id, ("http", "https"))
         if problem:
             errors.append(f"Media link {problem}")
     elif any(char.isspace() for char in file_id) or len(file_id) > FILE_ID_LIMIT:

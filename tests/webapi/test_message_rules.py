@@ -5,23 +5,19 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from webapi.message_rules import (
-    ALLOWED_TAGS,
     BUTTONS_LIMIT,
     CAPTION_LIMIT,
     MEDIA_TYPES,
     TEXT_LIMIT,
-    HtmlError,
-    ParsedText,
     check_buttons,
     check_media,
     check_name,
     check_send_at,
     check_text,
     fits_caption,
-    parse_html,
     validate_draft,
-    visible_length,
 )
+from webapi.telegram_html import ALLOWED_TAGS, HtmlError, ParsedText, parse_html, visible_length
 
 NOW = datetime(2025, 5, 1, 9, 0, tzinfo=UTC)
 MSK = timezone(timedelta(hours=3))

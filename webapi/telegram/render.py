@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from webapi.message_rules import fits_caption, parse_html
+from webapi.message_rules import fits_caption
+from webapi.telegram_html import parse_html
 
 MEDIA_METHODS = {
     "photo": "sendPhoto",
