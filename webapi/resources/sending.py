@@ -126,27 +126,52 @@ class MailingTest(MethodView):
         return _send_test(content, body["chat_id"], actor, mailing_id)
 
 
-def _control(name: str, summary: str, action):
-    class Control(MethodView):
-        @blp.response(200, MailingSchema)
-        @blp.alt_response(409, schema=ErrorSchema, description=WRONG_STATUS)
-        @blp.doc(responses={200: {"links": MAILING_LINKS}})
-        def post(self, mailing_id):
-            actor = require_role(*STAFF)
-            return action(actor, mailing_id)
+@blp.route("/<int64:mailing_id>/send-now")
+class MailingSendNow(MethodView):
+    """Starting a scheduled mailing now."""
 
-    Control.post.__doc__ = summary
-    Control.__name__ = Control.__qualname__ = f"Mailing{name.title().replace('-', '')}"
-    Control.__doc__ = summary
-    blp.route(f"/<int64:mailing_id>/{name}")(Control)
+    @blp.response(200, MailingSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description=WRONG_STATUS)
+    @blp.doc(responses={200: {"links": MAILING_LINKS}})
+    def post(self, mailing_id):
+        """Start a scheduled mailing now."""
+        return sending_control.send_now(require_role(*STAFF), mailing_id)
 
 
-_control("send-now", "Start a scheduled mailing now.", sending_control.send_now)
-_control(
-    "pause", "Pause a sending mailing; requests in flight finish, nothing new starts.", sending_control.pause
-)
-_control("resume", "Resume a paused mailing.", sending_control.resume)
-_control("cancel", "Cancel a mailing: pending deliveries become cancelled.", sending_control.cancel)
+@blp.route("/<int64:mailing_id>/pause")
+class MailingPause(MethodView):
+    """Pausing a sending mailing."""
+
+    @blp.response(200, MailingSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description=WRONG_STATUS)
+    @blp.doc(responses={200: {"links": MAILING_LINKS}})
+    def post(self, mailing_id):
+        """Pause a sending mailing; requests in flight finish, nothing new starts."""
+        return sending_control.pause(require_role(*STAFF), mailing_id)
+
+
+@blp.route("/<int64:mailing_id>/resume")
+class MailingResume(MethodView):
+    """Resuming a paused mailing."""
+
+    @blp.response(200, MailingSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description=WRONG_STATUS)
+    @blp.doc(responses={200: {"links": MAILING_LINKS}})
+    def post(self, mailing_id):
+        """Resume a paused mailing."""
+        return sending_control.resume(require_role(*STAFF), mailing_id)
+
+
+@blp.route("/<int64:mailing_id>/cancel")
+class MailingCancel(MethodView):
+    """Cancelling a mailing."""
+
+    @blp.response(200, MailingSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description=WRONG_STATUS)
+    @blp.doc(responses={200: {"links": MAILING_LINKS}})
+    def post(self, mailing_id):
+        """Cancel a mailing: pending deliveries become cancelled."""
+        return sending_control.cancel(require_role(*STAFF), mailing_id)
 
 
 @blp.route("/<int64:mailing_id>/retry")
