@@ -20,14 +20,15 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapi.extensions import db
+from webapi.message_rules import MEDIA_TYPES
 
 ROLES = ("subscriber", "moderator", "admin")
 USER_STATUSES = ("active", "unsubscribed", "blocked")
 MAILING_STATUSES = ("scheduled", "sending", "paused", "finished", "cancelled")
 DELIVERY_STATUSES = ("pending", "sending", "sent", "blocked", "failed", "unknown", "cancelled")
+FINAL_MAILING_STATUSES = ("finished", "cancelled")
 FINAL_DELIVERY_STATUSES = ("sent", "blocked", "failed", "unknown", "cancelled")
 REPORT_STATUSES = ("pending", "sending", "sent", "failed", "unknown")
-MEDIA_TYPES = ("photo", "animation", "video", "document", "audio", "voice")
 
 
 def utcnow() -> datetime:

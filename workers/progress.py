@@ -19,7 +19,7 @@ from flask import current_app
 from redis import Redis
 
 from webapi.extensions import db
-from webapi.models import Mailing, User
+from webapi.models import FINAL_MAILING_STATUSES, Mailing, User
 from webapi.services import sending
 from webapi.services.mailings import delivery_counts
 from webapi.telegram import outcomes, telegram
@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 EDIT_INTERVAL = 5  # seconds between edits of one progress message
 BAR_WIDTH = 20
-FINAL = ("finished", "cancelled")
 EDIT_TRIES = 3  # requests of one edit, through 429 waits and lost answers
 # One edit's hold on its mailing: a request takes at most CALL_SECONDS; a 429 wait extends it.
 LOCK_SECONDS = 2 * CALL_SECONDS
@@ -127,7 +126,7 @@ def state_of(mailing: Mailing, done: int) -> tuple[int, int, int]:
     done again, a few seconds, and the final edit comes in a new epoch anyway).
     """
     epoch = (mailing.updated_at - _EPOCH) // timedelta(microseconds=1)
-    return epoch, int(mailing.status in FINAL), done
+    return epoch, int(mailing.status in FINAL_MAILING_STATUSES), done
 
 
 def _render(mailing: Mailing) -> tuple[dict, tuple[int, int, int]]:
@@ -255,7 +254,7 @@ def update(mailing_id: int, force: bool = False) -> bool:
     if mailing is None or mailing.progress_message_id is None:
         return False
     store = redis()
-    urgent = force or mailing.status in FINAL
+    urgent = force or mailing.status in FINAL_MAILING_STATUSES
     # A routine edit never waits for the author's chat (one message a second there): it is skipped.
     if not urgent and telegram()[1].chat_busy_for(mailing.progress_chat_id) > 0:
         return False

@@ -18,14 +18,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from webapi.extensions import db
-from webapi.models import Mailing, utcnow
+from webapi.models import FINAL_DELIVERY_STATUSES, Mailing, utcnow
 from webapi.services import start_journal
 from webapi.services.mailings import delivery_counts
 
 log = logging.getLogger(__name__)
 
 LEASE_EXPIRED = "lease expired: the worker stopped mid-send, so it may or may not have been delivered"
-DONE_STATUSES = ("sent", "blocked", "failed", "unknown", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -398,7 +397,7 @@ def finish_if_done(engine: Engine, mailing_id: int) -> bool:
 def progress(mailing: Mailing, counts: dict[str, int] | None = None) -> dict:
     """Done and pending counts, rate (messages/s), elapsed and ETA (seconds; None when unknown)."""
     counts = counts or delivery_counts(mailing.id)
-    done = sum(counts[s] for s in DONE_STATUSES)
+    done = sum(counts[s] for s in FINAL_DELIVERY_STATUSES)
     pending = counts["pending"] + counts["sending"]
     if mailing.started_at is None:
         return {"done": done, "pending": pending, "rate": 0.0, "elapsed": 0.0, "eta": None}
