@@ -2,7 +2,7 @@
 
 Usage: DATABASE_URL=postgresql://… python bench/fanout.py [--subscribers 1000000] [--runs 3]
 bench/stack.py gives a fresh migrated scratch database (embedded Postgres when DATABASE_URL is
-unset); the subscribers are added, then `sending.start` (conditional UPDATE + fan-out, committed)
+unset); the subscribers are added, then `ledger.start` (conditional UPDATE + fan-out, committed)
 is timed for a fresh mailing per run. Prints one JSON line per step with the peak RSS of this
 process (which only sends the statement) and of the Postgres backend that does the work (read
 from /proc when the server runs on this machine, else null).
@@ -53,7 +53,7 @@ def _bench(env: dict[str, str], subscribers: int, runs: int) -> None:
     from webapi.app import create_app
     from webapi.extensions import db
     from webapi.models import Mailing
-    from webapi.services import sending
+    from webapi.services import ledger
     from webapi.settings import load_settings
 
     app = create_app(load_settings(env))
@@ -89,7 +89,7 @@ def _bench(env: dict[str, str], subscribers: int, runs: int) -> None:
             db.engine.dispose()
             backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
             started = time.perf_counter()
-            assert sending.start(mailing_id, force=True)
+            assert ledger.start(mailing_id, force=True)
             db.session.commit()
             seconds = time.perf_counter() - started
             rows = db.session.scalar(

@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
-from webapi.services import sending
-from webapi.services.sending import Claim
+from webapi.services import ledger
+from webapi.services.ledger import Claim
 from webapi.telegram.client import CALL_SECONDS, TelegramClient
 from webapi.telegram.rate_limiter import HORIZON, MAX_NAP, RateLimiter
 from webapi.telegram.render import TelegramCall
@@ -165,7 +165,7 @@ class Driver:
                     self._refresh_runs()
                     next_runs = now + RUNS_EVERY
                 if now >= next_expire:
-                    sending.expire_leases(self.engine, self.limiter.redis)
+                    ledger.expire_leases(self.engine, self.limiter.redis)
                     next_expire = now + EXPIRE_EVERY
                 self._claim()
                 self._finish_settled()
@@ -235,7 +235,7 @@ class Driver:
 
     def _send_rows(self, rows: list[Claim], times: list[float]) -> None:
         try:
-            marked = sending.mark_sending_many(
+            marked = ledger.mark_sending_many(
                 self.engine, [row.id for row in rows], self.owner, SENDING_LEASE
             )
         except Exception as error:
@@ -259,7 +259,7 @@ class Driver:
     # --- mailings joining and leaving ---
 
     def _refresh_runs(self) -> None:
-        sending_now = sending.mailing_ids_of(self.engine, "sending")
+        sending_now = ledger.mailing_ids_of(self.engine, "sending")
         for mailing_id in [m for m in self.runs if m not in sending_now]:
             self._leave(mailing_id, finished=False)
         for mailing_id in sending_now:
@@ -280,7 +280,7 @@ class Driver:
         now = time.monotonic()
         for run in self.runs.values():
             if len(run.at_hand) < per_run // 2 and now >= run.next_claim:
-                batch = sending.claim_batch(self.engine, run.mailing_id, self.owner, per_run, self.lease)
+                batch = ledger.claim_batch(self.engine, run.mailing_id, self.owner, per_run, self.lease)
                 run.at_hand.extend(batch)
                 if len(batch) < per_run:
                     run.next_claim = time.monotonic() + RECLAIM_SECONDS
@@ -294,9 +294,9 @@ class Driver:
             if self.pipeline.busy_with(run.mailing_id):
                 continue
             run.next_check = now + RECLAIM_SECONDS
-            left = sending.work_left(self.engine, run.mailing_id)
+            left = ledger.work_left(self.engine, run.mailing_id)
             if left.pending == 0 and left.sending == 0:
-                self._leave(run.mailing_id, finished=sending.finish_if_done(self.engine, run.mailing_id))
+                self._leave(run.mailing_id, finished=ledger.finish_if_done(self.engine, run.mailing_id))
             elif left.pending and left.next_due_in:
                 run.next_claim = now + min(left.next_due_in, RECLAIM_SECONDS)
 
@@ -304,7 +304,7 @@ class Driver:
 
     def _heartbeat(self) -> None:
         held = self.pipeline.holding() + [row.id for run in self.runs.values() for row in run.at_hand]
-        sending.renew_leases(self.engine, self.owner, held, max(SENDING_LEASE, self.lease))
+        ledger.renew_leases(self.engine, self.owner, held, max(SENDING_LEASE, self.lease))
         try:
             self.hooks.heartbeat(list(self.runs))
         except Exception:  # progress and slot upkeep never stop the sending
@@ -331,6 +331,6 @@ class Driver:
 
     def _release(self, ids: list[int]) -> None:
         try:
-            sending.release(self.engine, self.owner, ids)
+            ledger.release(self.engine, self.owner, ids)
         except Exception as error:  # their claims simply run out
             log.warning("claims not released (%s)", type(error).__name__)

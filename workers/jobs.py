@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from webapi.extensions import db
 from webapi.jobs import DRIVER_BUDGET_SECONDS
-from webapi.services import scheduling, sending
+from webapi.services import ledger, scheduling
 from webapi.services.audit import record
 from webapi.telegram import telegram
 from webapi.telegram.render import TelegramCall, mailing_content, render
@@ -68,7 +68,7 @@ def start_mailing(mailing_id: int) -> str:
         _meta(rescheduled=True)
         return f"mailing {mailing_id}: due in {until:.1f} s, start re-scheduled"
     started = until is not None and until <= 0 and _start(mailing_id)
-    status = sending.mailing_status(db.engine, mailing_id)
+    status = ledger.mailing_status(db.engine, mailing_id)
     if status in ("scheduled", "sending"):
         scheduling.ensure_drivers()
     _meta(started=started, status=status)
@@ -77,7 +77,7 @@ def start_mailing(mailing_id: int) -> str:
 
 def _start(mailing_id: int, by: str | None = None, announce: bool = True) -> bool:
     """Start one due mailing (once, whoever else tries) and, unless told not to, announce it."""
-    started = sending.start(mailing_id)
+    started = ledger.start(mailing_id)
     if started:
         record(None, "mailing.started", "mailing", mailing_id, **({"by": by} if by else {}))
         db.session.commit()
@@ -142,7 +142,7 @@ def _hand_over(slot: int, slot_key: str, holder: str, why: str) -> None:
         log.warning("driver %s: slot not handed over (%s); reconcile will", slot, type(error).__name__)
         return
     # A mailing that began sending as this driver left must not wait for the next reconcile.
-    if sending.mailing_ids_of(db.engine, "sending"):
+    if ledger.mailing_ids_of(db.engine, "sending"):
         scheduling.ensure_drivers()
 
 
@@ -173,8 +173,8 @@ def _drive(holder: str, slot_key: str, chores: list[threading.Thread]) -> str:
         chores.append(thread)
 
     def start_due() -> tuple[list[int], float | None]:
-        started = [m for m in sending.due_mailing_ids() if _start(m, by="driver", announce=False)]
-        return started, sending.seconds_to_next_start()
+        started = [m for m in ledger.due_mailing_ids() if _start(m, by="driver", announce=False)]
+        return started, ledger.seconds_to_next_start()
 
     def joined(mailing_id: int) -> None:
         in_background(_announce, mailing_id)
@@ -266,19 +266,19 @@ def reconcile() -> dict:
     Everything here reads Postgres, so it also rebuilds whatever a lost Redis forgot.
     """
     summary = {"started": [], "expired": [], "drivers": 0, "finished": [], "reports": []}
-    for mailing_id in sending.due_mailing_ids():
+    for mailing_id in ledger.due_mailing_ids():
         if _start(mailing_id, by="reconcile"):
             summary["started"].append(mailing_id)
-    summary["expired"] = sending.expire_leases(db.engine, redis())
+    summary["expired"] = ledger.expire_leases(db.engine, redis())
     still_sending = False
-    for mailing_id in sending.mailing_ids("sending"):
-        if sending.finish_if_done(db.engine, mailing_id):
+    for mailing_id in ledger.mailing_ids("sending"):
+        if ledger.finish_if_done(db.engine, mailing_id):
             summary["finished"].append(mailing_id)
         else:
             still_sending = True
     if still_sending:
         summary["drivers"] = scheduling.ensure_drivers()
-    for mailing_id in sending.unreported_ids():
+    for mailing_id in ledger.unreported_ids():
         scheduling.enqueue_report(mailing_id)
         summary["reports"].append(mailing_id)
     db.session.rollback()

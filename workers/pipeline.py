@@ -29,8 +29,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from webapi import monitoring
-from webapi.services import sending, start_journal
-from webapi.services.sending import Claim, Closing
+from webapi.services import ledger, start_journal
+from webapi.services.ledger import Claim, Closing
 from webapi.telegram import outcomes
 from webapi.telegram.client import CALL_SECONDS, TelegramClient
 from webapi.telegram.outcomes import Outcome
@@ -414,7 +414,7 @@ class Pipeline:
         """Write held outcomes; False (keeping them) while Postgres is away."""
         closings = [closing for closing, _ in held]
         try:
-            sending.close_many(self.engine, self.owner, closings)
+            ledger.close_many(self.engine, self.owner, closings)
         except Exception as error:
             if database_away(error):
                 if self.database_ok:
@@ -433,7 +433,7 @@ class Pipeline:
     def _write_one_by_one(self, closings: list[Closing]) -> bool:
         for n, closing in enumerate(closings):
             try:
-                sending.close_many(self.engine, self.owner, [closing])
+                ledger.close_many(self.engine, self.owner, [closing])
             except Exception as error:
                 if database_away(error):
                     del closings[:n]

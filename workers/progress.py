@@ -20,7 +20,7 @@ from redis import Redis
 
 from webapi.extensions import db
 from webapi.models import FINAL_MAILING_STATUSES, Mailing, User
-from webapi.services import sending
+from webapi.services import ledger
 from webapi.services.mailings import delivery_counts
 from webapi.telegram import outcomes, telegram
 from webapi.telegram.client import CALL_SECONDS
@@ -132,7 +132,7 @@ def state_of(mailing: Mailing, done: int) -> tuple[int, int, int]:
 def _render(mailing: Mailing) -> tuple[dict, tuple[int, int, int]]:
     """The message's text and buttons for the mailing's current state, and that state."""
     counts = delivery_counts(mailing.id)
-    figures = sending.progress(mailing, counts)
+    figures = ledger.progress(mailing, counts)
     author = db.session.get(User, mailing.author_tg_id) if mailing.author_tg_id else None
     language = language_of(
         author.language_code if author else None, current_app.config["SETTINGS"].bot_language

@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from webapi.extensions import db
 from webapi.models import Mailing, ReportRecipient, User
-from webapi.services import reports, sending
+from webapi.services import ledger, reports
 from webapi.services.mailings import delivery_counts
 from webapi.telegram import outcomes, telegram
 from webapi.telegram.paced import Patience, send_paced
@@ -77,7 +77,7 @@ def report_text(
     not_attached: NotReached | None = None,
 ) -> str:
     """The report body (HTML); given `not_attached`, a CSV too large to attach, it says where to get it."""
-    figures = sending.progress(mailing, counts)
+    figures = ledger.progress(mailing, counts)
     lines = [
         t(language, "report_title", name=escape_html(mailing.name)),
         t(language, "recipients", n=sum(counts.values())),

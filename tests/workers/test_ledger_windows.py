@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from webapi.extensions import db
-from webapi.services import sending, start_journal
-from webapi.services.sending import Closing
+from webapi.services import ledger as delivery_ledger
+from webapi.services import start_journal
+from webapi.services.ledger import Closing
 from webapi.telegram.rate_limiter import RateLimiter
 
 OWNER = "host:1:driver-test"
@@ -24,10 +25,10 @@ def sending_rows(app, admin, subscribers, new_mailing, ledger):
         subscribers(audience, start_id=start_id)
         m = new_mailing()["id"]
         with app.app_context():
-            assert sending.start(m, force=True)
+            assert delivery_ledger.start(m, force=True)
             db.session.commit()
-            claims = sending.claim_batch(db.engine, m, OWNER, marked, 60)
-            marked_ids = sending.mark_sending_many(db.engine, [c.id for c in claims], OWNER, 60)
+            claims = delivery_ledger.claim_batch(db.engine, m, OWNER, marked, 60)
+            marked_ids = delivery_ledger.mark_sending_many(db.engine, [c.id for c in claims], OWNER, 60)
         assert len(marked_ids) == marked
         return m, sorted(marked_ids)
 
@@ -55,7 +56,7 @@ def test_a_row_put_back_after_its_mailing_was_cancelled_ends_cancelled(app, send
     ledger.sql("UPDATE mailings SET status = 'cancelled' WHERE id = :m", m=m)
     ledger.sql("UPDATE deliveries SET status = 'cancelled' WHERE mailing_id = :m AND status = 'pending'", m=m)
     with app.app_context():
-        closed = sending.close_many(
+        closed = delivery_ledger.close_many(
             db.engine,
             OWNER,
             [
@@ -76,7 +77,7 @@ def test_a_cancel_in_progress_is_waited_for_and_its_rows_never_stay_pending(app,
         # A cancel has locked the mailing (its transaction is open) when the closer writes a 429.
         cancel.execute(text("UPDATE mailings SET status = 'cancelled' WHERE id = :m"), {"m": m})
         closing = Closing(first, m, "pending", error="429", delay=3, uncount=True)
-        thread, result = _in_thread(sending.close_many, db.engine, OWNER, [closing])
+        thread, result = _in_thread(delivery_ledger.close_many, db.engine, OWNER, [closing])
         thread.join(timeout=1)
         assert thread.is_alive(), "the closer did not wait for the cancel"
         cancel.execute(
@@ -99,7 +100,7 @@ def test_finish_waits_for_a_retry_holding_the_mailing_and_sees_its_rows(app, sen
             text("UPDATE deliveries SET status = 'pending' WHERE mailing_id = :m AND status = 'unknown'"),
             {"m": m},
         )
-        thread, result = _in_thread(sending.finish_if_done, db.engine, m)
+        thread, result = _in_thread(delivery_ledger.finish_if_done, db.engine, m)
         thread.join(timeout=1)
         assert thread.is_alive(), "finish did not wait for the retry"
         retry.commit()
@@ -118,7 +119,7 @@ def test_expired_rows_are_judged_by_the_start_journal(app, redis, sending_rows, 
     _expire(ledger, m)
 
     with app.app_context():
-        assert sending.expire_leases(db.engine, redis) == [m]
+        assert delivery_ledger.expire_leases(db.engine, redis) == [m]
     rows = {row["id"]: row for row in ledger.rows(m)}
     assert rows[never]["status"] == "pending" and rows[never]["lease_owner"] is None
     assert rows[never]["attempts"] == 0  # no request left: the attempt is taken back
@@ -128,7 +129,7 @@ def test_expired_rows_are_judged_by_the_start_journal(app, redis, sending_rows, 
 
     # The driver was alive after all: what it knew about the late row is written.
     with app.app_context():
-        assert sending.close_many(db.engine, OWNER, [Closing(late, m, "sent", message_id=9)]) == 1
+        assert delivery_ledger.close_many(db.engine, OWNER, [Closing(late, m, "sent", message_id=9)]) == 1
     assert {row["id"]: row["status"] for row in ledger.rows(m)}[late] == "sent"
 
 
@@ -139,14 +140,14 @@ def test_a_journal_that_cannot_be_trusted_proves_nothing(app, redis, sending_row
     redis.hset(journal, "run", "another-run")
     _expire(ledger, m)
     with app.app_context():
-        sending.expire_leases(db.engine, redis)
+        delivery_ledger.expire_leases(db.engine, redis)
     assert ledger.counts(m)["unknown"] == 3 and "sending" not in ledger.counts(m)
 
     m2, marked2 = sending_rows(start_id=20_000_000)
     redis.delete(journal)  # lost with Redis
     _expire(ledger, m2)
     with app.app_context():
-        sending.expire_leases(db.engine, redis)
+        delivery_ledger.expire_leases(db.engine, redis)
     assert ledger.counts(m2)["unknown"] == 3 and "sending" not in ledger.counts(m2)
 
 
@@ -154,6 +155,6 @@ def test_renewed_leases_do_not_expire(app, redis, sending_rows, ledger):
     m, marked = sending_rows()
     _expire(ledger, m)
     with app.app_context():
-        assert sending.renew_leases(db.engine, OWNER, marked, 30) == 3
-        assert sending.expire_leases(db.engine, redis) == []
+        assert delivery_ledger.renew_leases(db.engine, OWNER, marked, 30) == 3
+        assert delivery_ledger.expire_leases(db.engine, redis) == []
     assert ledger.counts(m)["sending"] == 3

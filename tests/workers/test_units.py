@@ -114,7 +114,7 @@ def test_redis_away_at_send_time_sends_nothing_and_is_a_missed_slot(tmp_path):
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    from webapi.services.sending import Claim
+    from webapi.services.ledger import Claim
     from workers.pipeline import Attempt, Pipeline
 
     gone = Redis(unix_socket_path=str(tmp_path / "no-redis.sock"), retry=Retry(NoBackoff(), 0))

@@ -180,4 +180,3 @@ def main(argv: list[str] | None = None) -> int:
         if sandbox:
             sandbox.stop()
         services.stop()
-

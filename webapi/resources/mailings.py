@@ -9,8 +9,8 @@ from webapi.errors import ErrorSchema
 from webapi.models import DELIVERY_STATUSES, MAILING_STATUSES
 from webapi.resources import protected_blueprint
 from webapi.resources.common import BLANK, NO_BLANKS, NOT_BLANK, PageQuerySchema, StrictSchema, page_schema
+from webapi.services import ledger
 from webapi.services import mailings as service
-from webapi.services import sending
 
 blp = protected_blueprint("mailings", __name__, "/api/v1/mailings", "Mailings and their delivery ledger.")
 
@@ -342,7 +342,7 @@ class MailingStats(MethodView):
             "status": mailing.status,
             "total": sum(counts.values()),
             "counts": counts,
-            "progress": sending.progress(mailing, counts),
+            "progress": ledger.progress(mailing, counts),
         }
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from webapi.domain import Actor, WrongStatus
 from webapi.extensions import db
 from webapi.models import Mailing, utcnow
-from webapi.services import reports, scheduling, sending
+from webapi.services import ledger, reports, scheduling
 from webapi.services.audit import record
 from webapi.services.mailings import get_mailing
 
@@ -41,7 +41,7 @@ def _refreshed(mailing_id: int) -> Mailing:
 def send_now(actor: Actor, mailing_id: int) -> Mailing:
     """Start a scheduled mailing at once."""
     get_mailing(mailing_id)
-    if not sending.start(mailing_id, force=True):
+    if not ledger.start(mailing_id, force=True):
         _transition(mailing_id, ("scheduled",), "sending", "sent now")  # raises WrongStatus
     record(actor, "mailing.send_now", "mailing", mailing_id)
     db.session.commit()
@@ -55,7 +55,7 @@ def pause(actor: Actor, mailing_id: int) -> Mailing:
     _transition(mailing_id, ("sending",), "paused", "paused")
     record(actor, "mailing.paused", "mailing", mailing_id)
     db.session.commit()
-    sending.release_claims(db.engine, mailing_id)
+    ledger.release_claims(db.engine, mailing_id)
     scheduling.enqueue_progress(mailing_id)
     return _refreshed(mailing_id)
 
