@@ -14,6 +14,7 @@ from telebot_app.context import ContextMiddleware, Runtime
 from telebot_app.drafts import BrowserMemory, DraftStore
 from telebot_app.handlers import register_all
 from webapi.settings import Settings
+from webapi.telegram.rate_limiter import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,11 @@ def build_runtime(settings: Settings, api_url: str | None = None) -> Runtime:
         redis=redis,
         drafts=DraftStore(redis),
         browser=BrowserMemory(redis),
+        # The bot token's one shared rate limit: replies honour a 429 wait the workers met, and the
+        # workers one the bot meets.
+        limiter=RateLimiter(redis, settings.bot_token, settings.broadcast_rate)
+        if settings.bot_token
+        else None,
     )
 
 

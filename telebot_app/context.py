@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -17,6 +18,7 @@ from telebot_app import texts
 from telebot_app.api_client import ApiClient, ApiError, ApiUnavailable
 from telebot_app.drafts import BrowserMemory, DraftStore
 from webapi.settings import Settings
+from webapi.telegram.rate_limiter import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ class Runtime:
     redis: Redis
     drafts: DraftStore
     browser: BrowserMemory
+    limiter: RateLimiter | None = None
 
 
 class Refused(Exception):
@@ -81,14 +84,29 @@ class Context:
         return self.send(self.t(key, **values), markup)
 
     def send(self, html: str, markup: types.InlineKeyboardMarkup | None = None) -> types.Message:
-        """Send rendered HTML to the user's chat (again after a short 429 wait, so no reply is lost)."""
+        """Send rendered HTML to the user's chat (again after a short 429 wait, so no reply is lost).
+
+        A 429 wait the workers met holds the reply back too (Telegram's wait is the bot's, not one
+        process's), and a 429 the reply meets holds the workers.
+        """
+        limiter = self.runtime.limiter
         for attempt in range(1, SLOW_DOWN_TRIES + 1):
+            if limiter is not None:
+                try:
+                    held = limiter.waiting()
+                except RedisError:
+                    held = 0.0
+                if held > 0:
+                    time.sleep(min(held, SLOW_DOWN_MAX_WAIT))
             try:
                 return self.bot.send_message(
                     self.chat_id, html, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
                 )
             except ApiTelegramException as exc:
                 wait = _retry_after(exc)
+                if wait is not None and limiter is not None:
+                    with contextlib.suppress(RedisError):
+                        limiter.hold(wait)
                 if wait is None or wait > SLOW_DOWN_MAX_WAIT or attempt == SLOW_DOWN_TRIES:
                     raise
                 log.info("Telegram asks to slow down in chat %s; sending again in %s s", self.chat_id, wait)

@@ -1,10 +1,13 @@
 """A reply refused with a short 429 (Telegram's per-chat limit) is sent again after retry_after, not lost."""
 
+from types import SimpleNamespace
+
 import pytest
 from telebot.apihelper import ApiTelegramException
 
 from telebot_app import context as context_module
 from telebot_app.context import Context
+from webapi.telegram.rate_limiter import RateLimiter
 
 
 def too_many(retry_after: int) -> ApiTelegramException:
@@ -27,10 +30,11 @@ class FlakyBot:
         return {"chat_id": chat_id, "text": text}
 
 
-def replying_context(bot: FlakyBot) -> Context:
+def replying_context(bot: FlakyBot, limiter: RateLimiter | None = None) -> Context:
     ctx = Context.__new__(Context)
     ctx.bot = bot
     ctx.chat_id = 42
+    ctx.runtime = SimpleNamespace(limiter=limiter)
     return ctx
 
 
@@ -71,3 +75,17 @@ def test_it_gives_up_after_a_few_tries(waits):
         replying_context(bot).send("Hi")
     assert bot.calls == context_module.SLOW_DOWN_TRIES
     assert waits == [1] * (context_module.SLOW_DOWN_TRIES - 1)
+
+
+def test_a_429_wait_the_workers_met_holds_the_reply_and_one_the_reply_meets_holds_them(waits, redis):
+    limiter = RateLimiter(redis, "5150:SHARED-wait", 25)
+    RateLimiter(redis, "5150:SHARED-wait", 25).hold(3)  # a worker met a 429
+    bot = FlakyBot()
+    replying_context(bot, limiter).send("Hi")
+    assert bot.calls == 1 and len(waits) == 1 and 2 < waits[0] <= 3
+
+    redis.delete(limiter.wait_key)
+    limiter.local_hold_until = 0.0
+    replying_context(FlakyBot(too_many(2)), limiter).send("Hi")
+    # Every sender with this token (the workers too) now waits out the reply's 429.
+    assert 1 < RateLimiter(redis, "5150:SHARED-wait", 25).waiting() <= 2
