@@ -1,4 +1,7 @@
-"""The soak's stack: our own Redis and Postgres (restartable), the sandbox, workers and a scheduler."""
+"""The soak's stack: our own Redis and Postgres (restartable), the sandbox, workers and a scheduler.
+
+The workers and the scheduler reach Postgres through an outage proxy, which the chaos script cuts.
+"""
 
 from __future__ import annotations
 
@@ -80,8 +83,10 @@ def soak(tmp_path):
         stack.postgres.start()
         database_url = _create_database(stack)
         stack.start_sandbox()
-        env = stack.app_env(database_url, JWT_SECRET, ADMIN_KEY)
-        app = create_app(load_settings(env))
+        # Workers and scheduler go through the outage proxy; this process (API calls, migrations,
+        # the ledger's reads) goes straight to Postgres, so it sees through the outage.
+        env = stack.app_env(stack.proxy_postgres(database_url), JWT_SECRET, ADMIN_KEY)
+        app = create_app(load_settings({**env, "DATABASE_URL": database_url}))
         app.config["TESTING"] = True
         with app.app_context():
             upgrade()
