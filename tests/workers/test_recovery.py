@@ -67,9 +67,14 @@ def test_two_schedulers_start_once_and_report_once(
             "the report",
         )
         assert len(reports) == 1 and f"{sent}: {len(ids) + 2}" in reports[0]["text"]
-    # The author's progress message ends as the final state, without buttons.
-    progress = sandbox.messages(1001)[0]
-    assert "Finished" in progress["text"] and not progress.get("reply_markup", {}).get("inline_keyboard")
+    # The author's progress message ends as the final state, without buttons (its edit follows the
+    # report in the author's chat, a second later: one message a second there).
+    def final_progress() -> dict | None:
+        progress = sandbox.messages(1001)[0]
+        return progress if "Finished" in progress["text"] else None
+
+    progress = wait_for(final_progress, 30, "the progress message's final edit")
+    assert not progress.get("reply_markup", {}).get("inline_keyboard")
 
 
 def test_redis_flushed_mid_send_reconcile_resumes(
