@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
-from webapi.services import ledger
-from webapi.services.ledger import Claim
+from webapi.services import ledger, start_journal
+from webapi.services.ledger import Claim, Closing
 from webapi.telegram.client import CALL_SECONDS, TelegramClient
 from webapi.telegram.rate_limiter import HORIZON, MAX_NAP, RateLimiter
 from webapi.telegram.render import TelegramCall
@@ -122,6 +122,8 @@ class Driver:
     runs: dict[int, Run] = field(default_factory=dict)
     pipeline: Pipeline | None = None
     _turn: int = 0
+    # Rows whose `sending` mark got no answer from Postgres (it may or may not have committed).
+    unresolved: list[Claim] = field(default_factory=list)
     # Set by the starter when it started a mailing: the loop looks for new runs at once.
     _started: threading.Event = field(default_factory=threading.Event)
     # Monotonic moment the next scheduled mailing is due (as the starter last saw it).
@@ -167,6 +169,8 @@ class Driver:
                 if now >= next_expire:
                     ledger.expire_leases(self.engine, self.limiter.redis)
                     next_expire = now + EXPIRE_EVERY
+                if self.unresolved:
+                    self._settle_unresolved()
                 self._claim()
                 self._finish_settled()
             except Exception as error:
@@ -234,6 +238,13 @@ class Driver:
         return dealt
 
     def _send_rows(self, rows: list[Claim], times: list[float]) -> None:
+        # A row whose earlier attempt is still in our pipeline (its lease ran out while we stalled
+        # and we claimed it again) waits for that attempt to settle; others may take it.
+        in_flight = set(self.pipeline.holding())
+        stale = [row.id for row in rows if row.id in in_flight]
+        if stale:
+            self._release(stale)
+            rows = [row for row in rows if row.id not in in_flight]
         try:
             marked = ledger.mark_sending_many(
                 self.engine, [row.id for row in rows], self.owner, SENDING_LEASE
@@ -241,13 +252,18 @@ class Driver:
         except Exception as error:
             if not database_away(error):
                 raise
-            # Still claimed: they wait at hand for Postgres, and their slots are spent.
-            for row in reversed(rows):
-                if row.mailing_id in self.runs:
-                    self.runs[row.mailing_id].at_hand.appendleft(row)
+            # The mark may have committed with its answer lost: these rows are neither surely
+            # pending nor surely ours to send until Postgres says which (`_settle_unresolved`).
+            self.unresolved.extend(rows)
             log.warning("Postgres away (%s): nothing new is sent", type(error).__name__)
             time.sleep(DATABASE_PAUSE)
             return
+        try:
+            # A fresh mark supersedes whatever the journal held for these rows (no earlier attempt
+            # of them is in our pipeline): a revocation or a start of an attempt that never left.
+            start_journal.forget(self.limiter.redis, self.owner, list(marked))
+        except RedisError as error:
+            log.warning("start journal not cleared (%s)", type(error).__name__)
         for row, slot in zip(rows, times, strict=False):
             chat_id = marked.get(row.id)
             if chat_id is not None:
@@ -255,6 +271,17 @@ class Driver:
         if len(marked) < len(rows):
             # Paused, cancelled, or taken over: stop spending shared slots on them at once.
             self._refresh_runs()
+
+    def _settle_unresolved(self) -> None:
+        """Rows whose mark went unanswered: those marked `sending` never left, so they go back to pending."""
+        rows, self.unresolved = self.unresolved, []
+        try:
+            closings = [Closing(row.id, row.mailing_id, "pending", uncount=True) for row in rows]
+            ledger.close_many(self.engine, self.owner, closings)
+        except Exception:
+            self.unresolved = rows + self.unresolved
+            raise
+        self._release([row.id for row in rows])
 
     # --- mailings joining and leaving ---
 
@@ -303,7 +330,11 @@ class Driver:
     # --- upkeep ---
 
     def _heartbeat(self) -> None:
-        held = self.pipeline.holding() + [row.id for run in self.runs.values() for row in run.at_hand]
+        held = [
+            *self.pipeline.holding(),
+            *(row.id for run in self.runs.values() for row in run.at_hand),
+            *(row.id for row in self.unresolved),
+        ]
         ledger.renew_leases(self.engine, self.owner, held, max(SENDING_LEASE, self.lease))
         try:
             self.hooks.heartbeat(list(self.runs))

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from webapi.extensions import db
 from webapi.services import ledger as delivery_ledger
 from webapi.services import start_journal
-from webapi.services.ledger import Closing
+from webapi.services.ledger import Claim, Closing
 from webapi.telegram.rate_limiter import RateLimiter
 
 OWNER = "host:1:driver-test"
@@ -158,3 +158,47 @@ def test_renewed_leases_do_not_expire(app, redis, sending_rows, ledger):
         assert delivery_ledger.renew_leases(db.engine, OWNER, marked, 30) == 3
         assert delivery_ledger.expire_leases(db.engine, redis) == []
     assert ledger.counts(m)["sending"] == 3
+
+
+def _driver(app, redis, journal_owner: str = OWNER):
+    """A driver of OWNER's with a pipeline whose threads are not started (what it submits stays queued)."""
+    from workers.engine import Driver, Hooks
+    from workers.pipeline import Pipeline
+
+    limiter = RateLimiter(redis, "1:DRIVER", 100)
+    driver = Driver(
+        db.engine, None, limiter, journal_owner, False, threading.Event(), Hooks(content=lambda m: None)
+    )
+    driver.pipeline = Pipeline(db.engine, None, limiter, journal_owner, False, 1)
+    driver.pipeline.journal = start_journal.open_journal(redis, journal_owner)
+    return driver
+
+
+def test_rows_whose_mark_went_unanswered_go_back_to_pending(app, redis, sending_rows, ledger):
+    m, marked = sending_rows()
+    with app.app_context():
+        driver = _driver(app, redis)
+        # The mark committed but its answer was lost (Postgres went away): the driver cannot tell.
+        driver.unresolved = [Claim(i, m, 0, 0) for i in marked]
+        driver._settle_unresolved()
+    rows = {row["id"]: row for row in ledger.rows(m)}
+    assert all(rows[i]["status"] == "pending" and rows[i]["lease_owner"] is None for i in marked)
+    assert all(rows[i]["attempts"] == 0 for i in marked)
+    assert driver.unresolved == []
+
+
+def test_a_driver_may_send_a_row_it_claims_again_after_its_lease_was_revoked(
+    app, redis, sending_rows, ledger
+):
+    m, (first, *_) = sending_rows()
+    with app.app_context():
+        driver = _driver(app, redis)
+        _expire(ledger, m)
+        delivery_ledger.expire_leases(db.engine, redis)  # never started: back to pending, revoked
+        assert driver.limiter.start(driver.pipeline.journal, [(first, 1)]).revoked == (first,)
+        claims = delivery_ledger.claim_batch(db.engine, m, OWNER, 10, 60)
+        driver._send_rows(claims, [0.0] * len(claims))
+        submitted = driver.pipeline.scheduled.get_nowait()
+    assert submitted.claim.mailing_id == m
+    # The fresh mark superseded the revocation: this attempt may leave.
+    assert driver.limiter.start(driver.pipeline.journal, [(first, 1)]).revoked == ()
