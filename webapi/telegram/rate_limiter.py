@@ -189,6 +189,7 @@ PROBE_LEASE = 30.0
 # Messages to one chat are at least this far apart (Telegram allows about one a second).
 CHAT_GAP = 1.0
 START_JOURNAL_TTL = 3600.0
+MAX_LATENESS = 0.02
 
 
 @dataclass(frozen=True)
@@ -213,12 +214,13 @@ def _key_part(token: str) -> str:
 
 
 def max_lateness(rate: float) -> float:
-    """How late a request may leave after its slot: half of what keeps any second within its bound.
+    """How late a request may leave after its slot, within what keeps any second within its bound.
 
     The bound is rate + 1 at low rates and 1.01 × rate at high ones (10 ms of bunching at
-    1,000/s); the other half is left for the network's jitter.
+    1,000/s). Up to 20 ms (half an interval at 25/s) or half the budget, whichever is less;
+    the rest is left for the network's jitter.
     """
-    return 0.5 * max(1.0, 0.01 * rate) / rate
+    return min(MAX_LATENESS, 0.5 * max(1.0, 0.01 * rate) / rate)
 
 
 class RateLimiter:
