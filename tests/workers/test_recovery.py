@@ -67,6 +67,7 @@ def test_two_schedulers_start_once_and_report_once(
             "the report",
         )
         assert len(reports) == 1 and f"{sent}: {len(ids) + 2}" in reports[0]["text"]
+
     # The author's progress message ends as the final state, without buttons (its edit follows the
     # report in the author's chat, a second later: one message a second there).
     def final_progress() -> dict | None:
