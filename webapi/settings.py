@@ -32,8 +32,16 @@ LOCAL_ENV_FILE = local_env_file()
 
 ADMIN_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 BOT_TOKEN_PATTERN = re.compile(r"\d+:[A-Za-z0-9_-]+")
+# The languages the bot and the staff messages speak (BOT_LANGUAGE is one of them).
+LANGUAGES = ("ru", "en")
 FREE_RATE_LIMIT = 30.0
 PAID_RATE_LIMIT = 1000.0
+
+
+def language_for(language_code: str | None, fallback: str) -> str:
+    """The language to address a user in: theirs (`en-GB` → en) when we speak it, else the fallback."""
+    code = (language_code or "").split("-")[0].lower()
+    return code if code in LANGUAGES else fallback
 
 
 class ConfigError(Exception):
@@ -117,7 +125,7 @@ def load_settings(environ: Mapping[str, str] | None = None, require: Iterable[st
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"TIMEZONE is not a known IANA zone: {get('TIMEZONE')!r}") from exc
     language = get("BOT_LANGUAGE", "ru")
-    if language not in {"ru", "en"}:
+    if language not in LANGUAGES:
         raise ConfigError(f"BOT_LANGUAGE must be ru or en, got {language!r}")
     paid = _flag("PAID_BROADCAST", get("PAID_BROADCAST", "false"))
     try:

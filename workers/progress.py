@@ -22,11 +22,12 @@ from webapi.extensions import db
 from webapi.models import FINAL_MAILING_STATUSES, Mailing, User
 from webapi.services import ledger
 from webapi.services.mailings import delivery_counts
+from webapi.settings import language_for
 from webapi.telegram import outcomes, telegram
 from webapi.telegram.client import CALL_SECONDS
 from webapi.telegram.paced import Patience, send_paced
 from workers.context import redis
-from workers.texts import language_of, t
+from workers.texts import t
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def _render(mailing: Mailing) -> tuple[dict, tuple[int, int, int]]:
     counts = delivery_counts(mailing.id)
     figures = ledger.progress(mailing, counts)
     author = db.session.get(User, mailing.author_tg_id) if mailing.author_tg_id else None
-    language = language_of(
+    language = language_for(
         author.language_code if author else None, current_app.config["SETTINGS"].bot_language
     )
     content = {

@@ -27,10 +27,11 @@ from webapi.extensions import db
 from webapi.models import Mailing, ReportRecipient, User
 from webapi.services import ledger, reports
 from webapi.services.mailings import delivery_counts
+from webapi.settings import language_for
 from webapi.telegram import outcomes, telegram
 from webapi.telegram.paced import Patience, send_paced
 from workers.progress import duration_text, escape_html
-from workers.texts import TEXTS, language_of, t
+from workers.texts import TEXTS, t
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +246,7 @@ def send_report(mailing_id: int) -> int:
                         attachment.size,
                         "" if attachment.attachable else " (too large to attach)",
                     )
-            language = language_of(languages.get(chat_id), default)
+            language = language_for(languages.get(chat_id), default)
             status, error = _send_copy(client, limiter, chat_id, bodies[language], language, attachment)
             reports.close(
                 db.engine, mailing_id, chat_id, status == "sent", error, ambiguous=status == "unknown"

@@ -58,12 +58,6 @@ TEXTS = {
 }
 
 
-def language_of(user_language: str | None, default: str) -> str:
-    """The language to address a user in: theirs when we speak it, else the configured default."""
-    code = (user_language or "").split("-")[0].lower()
-    return code if code in TEXTS else default
-
-
 def t(language: str, key: str, **values) -> str:
     """One text in `language`, formatted."""
     return TEXTS.get(language, TEXTS["en"])[key].format(**values)

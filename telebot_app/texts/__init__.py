@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from telebot_app.texts import en, ru
+from webapi.settings import language_for as language_for  # one rule for the bot and the workers
 
 CATALOGS = {"ru": ru.TEXTS, "en": en.TEXTS}
 LANGUAGES = tuple(CATALOGS)
@@ -12,12 +13,6 @@ LANGUAGES = tuple(CATALOGS)
 
 class Markup(str):
     """Already-rendered HTML that must not be escaped again."""
-
-
-def language_for(language_code: str | None, fallback: str) -> str:
-    """The catalog for a Telegram language_code (`en-GB` → en), else the fallback."""
-    code = (language_code or "").split("-")[0].lower()
-    return code if code in CATALOGS else fallback
 
 
 def text(language: str, key: str, escape: bool = True, **values: object) -> str:
