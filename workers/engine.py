@@ -54,6 +54,7 @@ HEARTBEAT_SECONDS = 2.0
 STARTER_EVERY = 0.2
 # Rows dealt at once to a mailing none of whose requests has left yet.
 FRESH_ROWS = 3
+FRESH_CHOICE = 32
 # How often the driver looks which mailings are sending, and settles expired leases.
 RUNS_EVERY = 0.25
 EXPIRE_EVERY = 5.0
@@ -225,17 +226,29 @@ class Driver:
         order = list(self.runs.values())
         dealt: list[Claim] = []
         for run in order:
-            # A mailing's first message is the one promised on time: it does not wait its turn
-            # (a few rows, since a first row may be held back by its chat's one-second gap).
-            if run.mailing_id not in self.pipeline.started_mailings:
-                for _ in range(min(FRESH_ROWS, count - len(dealt), len(run.at_hand))):
-                    dealt.append(run.at_hand.popleft())
+            # A mailing's first message is the one promised on time: it does not wait its turn,
+            # and goes to chats that had no message from us within the second (other mailings
+            # reach the same people in the same order).
+            if run.mailing_id not in self.pipeline.started_mailings and run.at_hand:
+                dealt += self._fresh_rows(run, min(FRESH_ROWS, count - len(dealt)))
         while len(dealt) < count and any(run.at_hand for run in order):
             run = order[self._turn % len(order)]
             self._turn += 1
             if run.at_hand:
                 dealt.append(run.at_hand.popleft())
         return dealt
+
+    def _fresh_rows(self, run: Run, most: int) -> list[Claim]:
+        """Up to `most` rows of a mailing, from chats free to get a message now where there are such."""
+        try:
+            busy = self.limiter.busy_chats([row.chat_id for row in run.at_hand])
+        except RedisError:
+            busy = set()
+        free = [row for row in run.at_hand if row.chat_id not in busy][:most]
+        taken = free or [run.at_hand[n] for n in range(min(most, len(run.at_hand)))]
+        for row in taken:
+            run.at_hand.remove(row)
+        return taken
 
     def _send_rows(self, rows: list[Claim], times: list[float]) -> None:
         # A row whose earlier attempt is still in our pipeline (its lease ran out while we stalled
@@ -306,10 +319,14 @@ class Driver:
         per_run = max(2 * self.slots, self.size // max(1, len(self.runs)))
         now = time.monotonic()
         for run in self.runs.values():
-            if len(run.at_hand) < per_run // 2 and now >= run.next_claim:
-                batch = ledger.claim_batch(self.engine, run.mailing_id, self.owner, per_run, self.lease)
+            # A mailing yet to send its first message gets more rows to choose a free chat from.
+            wanted = (
+                per_run if run.mailing_id in self.pipeline.started_mailings else max(per_run, FRESH_CHOICE)
+            )
+            if len(run.at_hand) < wanted // 2 and now >= run.next_claim:
+                batch = ledger.claim_batch(self.engine, run.mailing_id, self.owner, wanted, self.lease)
                 run.at_hand.extend(batch)
-                if len(batch) < per_run:
+                if len(batch) < wanted:
                     run.next_claim = time.monotonic() + RECLAIM_SECONDS
 
     def _finish_settled(self) -> None:

@@ -217,12 +217,13 @@ class Pipeline:
     def _cleared(self, group: list[Attempt]) -> list[Attempt]:
         """The attempts that may leave now; the others are settled as not sent."""
         firsts = [(a.claim.id, a.chat_id) for a in group if a.part == 0]
+        later = [(a.claim.id, a.chat_id) for a in group if a.part > 0]
         try:
-            verdict = self.limiter.start(self.journal, firsts)
+            verdict = self.limiter.start(self.journal, firsts, later)
             if verdict.lost:
                 # Redis lost the journal: a new one cannot prove anything about the old rows.
                 self.journal = start_journal.open_journal(self.limiter.redis, self.owner, partial=True)
-                verdict = self.limiter.start(self.journal, firsts)
+                verdict = self.limiter.start(self.journal, firsts, later)
         except RedisError as error:
             for attempt in group:
                 self._settle(
@@ -240,7 +241,7 @@ class Pipeline:
         for attempt in group:
             if attempt.part == 0 and attempt.claim.id in verdict.revoked:
                 self._settle(attempt, Outcome(REVOKED))
-            elif attempt.part == 0 and attempt.claim.id in verdict.busy:
+            elif attempt.claim.id in verdict.busy:
                 self._settle(
                     attempt, Outcome(CHAT_BUSY, description="another message to this chat just left")
                 )

@@ -42,6 +42,7 @@ def test_every_mailing_starts_on_time_however_many_are_sending(
                 arrivals[int(text.rsplit(" ", 1)[1])].append(message["received_at"])
     late = {n: round(min(arrivals[n]) - at, 2) for n, at in due.values()}
     started = {n: round(ledger.mailing(m)["started_at"].timestamp() - at, 2) for m, (n, at) in due.items()}
+    print(f"{mailings} mailings: first message after send_at {late}")  # the figure, with -s
     assert all(0 <= delay < ON_TIME for delay in late.values()), (
         f"first message after send_at: {late}; started after send_at: {started}"
     )

@@ -148,11 +148,11 @@ return pause
 """
 
 # KEYS: wait-until key, breaker key, start journal key. ARGV: journal ttl ms, chat key prefix,
-# chat gap ms, then delivery id and chat id pairs.
+# chat gap ms, then (delivery id, chat id, 1 for a first part / 0 for a later one) triples.
 # Just before requests leave: nothing starts during a 429 wait ({1, µs}) or while the breaker is
-# open ({2}); a lost journal answers {3}. Otherwise each delivery is written to the journal as
-# started, unless the lease expirer revoked it or its chat had a message from us within the gap;
-# answers {0, refused id, reason (1 revoked, 2 chat busy), ...}.
+# open ({2}); a lost journal answers {3}. Otherwise each first part is written to the journal as
+# started, unless the lease expirer revoked it; any part whose chat had a message from us within
+# the gap is held back. Answers {0, refused id, reason (1 revoked, 2 chat busy), ...}.
 _START = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -161,14 +161,15 @@ if wait_until > now then return {1, wait_until - now} end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {2} end
 if redis.call('HEXISTS', KEYS[3], 'run') == 0 then return {3} end
 local answer = {0}
-for i = 4, #ARGV, 2 do
-  if redis.call('HGET', KEYS[3], ARGV[i]) == 'r' then
+for i = 4, #ARGV, 3 do
+  local first = ARGV[i + 2] == '1'
+  if first and redis.call('HGET', KEYS[3], ARGV[i]) == 'r' then
     answer[#answer + 1] = ARGV[i]
     answer[#answer + 1] = 1
   elseif not redis.call('SET', ARGV[2] .. ARGV[i + 1], 1, 'PX', tonumber(ARGV[3]), 'NX') then
     answer[#answer + 1] = ARGV[i]
     answer[#answer + 1] = 2
-  else
+  elseif first then
     redis.call('HSET', KEYS[3], ARGV[i], 's')
   end
 end
@@ -186,8 +187,9 @@ BREAKER_FIRST_PAUSE = 2.0
 BREAKER_MAX_PAUSE = 60.0
 # A prober that dies is replaced after this long.
 PROBE_LEASE = 30.0
-# Messages to one chat are at least this far apart (Telegram allows about one a second).
-CHAT_GAP = 1.0
+# Messages to one chat are at least this far apart: Telegram allows about one a second, and 50 ms
+# cover the difference in the two requests' way there.
+CHAT_GAP = 1.05
 START_JOURNAL_TTL = 3600.0
 MAX_LATENESS = 0.02
 
@@ -316,6 +318,13 @@ class RateLimiter:
         left = self.redis.pttl(f"{self.chat_prefix}{chat_id}")
         return max(0, left) / 1000
 
+    def busy_chats(self, chat_ids: list[int]) -> set[int]:
+        """Those of `chat_ids` that had a message from us less than CHAT_GAP ago (one round trip)."""
+        if not chat_ids:
+            return set()
+        found = self.redis.mget([f"{self.chat_prefix}{chat_id}" for chat_id in chat_ids])
+        return {chat_id for chat_id, value in zip(chat_ids, found, strict=True) if value is not None}
+
     def _take_chat(self, chat_id: int) -> bool:
         key = f"{self.chat_prefix}{chat_id}"
         return bool(self.redis.set(key, 1, px=int(CHAT_GAP * 1000), nx=True))
@@ -361,11 +370,16 @@ class RateLimiter:
         )
         return answered
 
-    def start(self, journal_key: str, rows: list[tuple[int, int]]) -> Start:
-        """Just before (delivery id, chat id) requests leave: record them as started, or say why not."""
+    def start(
+        self, journal_key: str, rows: list[tuple[int, int]], later: list[tuple[int, int]] = ()
+    ) -> Start:
+        """Just before requests leave: record first parts (delivery id, chat id) as started, take
+        every chat's gap (later parts' too), or say why not."""
         args: list = [int(START_JOURNAL_TTL * 1000), self.chat_prefix, int(CHAT_GAP * 1000)]
         for delivery_id, chat_id in rows:
-            args += [delivery_id, chat_id]
+            args += [delivery_id, chat_id, 1]
+        for delivery_id, chat_id in later:
+            args += [delivery_id, chat_id, 0]
         answer = self._start(keys=[self.wait_key, self.breaker_key, journal_key], args=args)
         code = int(answer[0])
         if code == 1:
