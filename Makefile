@@ -43,11 +43,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/worker_memory.py --recipients 200000
 
 # The full chaos soak: 20,000 recipients at 1,000/s, a worker SIGKILLed every 3 s while it sends,
-# Redis and Postgres restarted once each, the workers cut off from Postgres for 6 s at 40 % (through
+# Redis and Postgres restarted once each, the workers cut off from Postgres for 6 s at 55 % (through
 # the outage proxy), 1 % of deliveries answered 502 after delivery; the figures are one JSON line.
 chaos: $(STAMP)
 	CHAOS_RECIPIENTS=20000 CHAOS_RATE=1000 CHAOS_KILLS=0 CHAOS_KILL_EVERY=3 \
-	CHAOS_PG_OUTAGE_AT=0.4 CHAOS_PG_OUTAGE_SECONDS=6 CHAOS_DELIVER_502=0.01 \
+	CHAOS_PG_OUTAGE_AT=0.55 CHAOS_PG_OUTAGE_SECONDS=6 CHAOS_DELIVER_502=0.01 \
 		$(BIN)/python -m pytest tests/chaos -q -p no:cacheprovider -x -s --timeout 1800
 
 requirements: $(STAMP)

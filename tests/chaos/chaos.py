@@ -83,14 +83,15 @@ class Plan:
     kill_every: float = 3.0
     max_kills: int = 3
     first_kill_at: float = 0.05
-    # Redis, then Postgres, restart once each when these fractions of the deliveries are done.
+    # Redis, then Postgres, restart once each when these fractions of the deliveries are done (both
+    # before the Postgres outage: the quiet after it may last until the mailing ends).
     redis_at: float = 0.25
-    postgres_at: float = 0.55
+    postgres_at: float = 0.4
     # How long each server stays down.
     down_seconds: float = 1.5
     # The workers and the scheduler lose Postgres (through the proxy; the server runs on) when this
     # fraction is done, for this long; no other blow lands meanwhile (0 seconds: no outage).
-    pg_outage_at: float = 0.4
+    pg_outage_at: float = 0.55
     pg_outage_seconds: float = 6.0
     # Quiet after the outage, so the outcomes held through it are written before the next blow.
     pg_outage_calm: float = 3.0

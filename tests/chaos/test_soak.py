@@ -2,7 +2,7 @@
 the workers lose Postgres for a while and Telegram answers some deliveries with a 502.
 
 The short default (2,000 recipients at 500/s, 3 workers, 3 kills, one Redis and one Postgres restart,
-a 6 s Postgres outage at 40 % through the outage proxy, 0.5 % of sendMessage calls delivered then
+a 6 s Postgres outage at 55 % through the outage proxy, 0.5 % of sendMessage calls delivered then
 answered 502) runs in the normal suite; `make chaos` runs 20,000 recipients at 1,000/s with a kill
 every 3 s for as long as it sends and 1 % of deliveries answered 502. Environment: CHAOS_RECIPIENTS,
 CHAOS_RATE, CHAOS_WORKERS, CHAOS_KILLS (0: no cap), CHAOS_KILL_EVERY (seconds), CHAOS_PG_OUTAGE_AT
