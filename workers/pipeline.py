@@ -21,7 +21,6 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from redis.exceptions import RedisError
@@ -468,6 +467,3 @@ class Pipeline:
 def pipeline_threads(rate: float, least: int = 8, most: int = 24) -> int:
     """Sender threads: enough for the requests in flight within a horizon at the full rate."""
     return max(least, min(most, int(rate * 0.02)))
-
-
-OnOutcome = Callable[[Closing], None]

@@ -353,10 +353,6 @@ class RateLimiter:
         )
         return bool(tripped)
 
-    def breaker_open(self) -> bool:
-        """True while the circuit breaker holds sending back."""
-        return bool(self.redis.exists(self.breaker_key))
-
     def probe(self) -> bool | None:
         """When the breaker's pause is over, let one caller ask Telegram; None if it was not ours to do."""
         if self.prober is None or not self._probe(keys=[self.breaker_key], args=[int(PROBE_LEASE * 1e6)]):
