@@ -51,9 +51,12 @@ TEXTS = {
     "role_subscriber": "subscriber",
     "role_moderator": "moderator",
     "role_admin": "admin",
-    "status_active": "subscribed",
-    "status_unsubscribed": "unsubscribed",
-    "status_blocked": "blocked the bot",
+    "role_as_subscriber": "a subscriber",
+    "role_as_moderator": "a moderator",
+    "role_as_admin": "an admin",
+    "status_active": "active",
+    "status_unsubscribed": "cancelled",
+    "status_blocked": "bot blocked",
     "role_ask_target": "Send the user's Telegram id (digits), or forward me any message from them. "
     "/cancel stops.",
     "role_not_a_number": "That is not a Telegram id: send digits only (e.g. 123456789), "
@@ -70,8 +73,8 @@ TEXTS = {
     "role_done": "Done: the role is now <b>{role}</b>.",
     "role_done_short": "Role changed",
     "role_change_dropped": "The role stays as it was.",
-    "role_last_admin": "This is the last admin, so the role cannot be taken away. Make someone else "
-    "admin first.",
+    "role_last_admin": "This is the last admin, so their admin role cannot be taken away. Make someone "
+    "else an admin first.",
     # Mailing statuses and media
     "mstatus_scheduled": "scheduled",
     "mstatus_sending": "sending",
@@ -93,11 +96,11 @@ TEXTS = {
     "browser_last": "This is the last one (#{total}).",
     "browser_ask_number": "Which one? Send a number from 1 to {total}. /cancel stops.",
     "browser_not_a_number": "Send just a number from 1 to {total}.",
-    "browser_out_of_range": "There is no such one: send a number from 1 to {total}.",
+    "browser_out_of_range": "There is no mailing with that number: send a number from 1 to {total}.",
     "browser_delete_confirm": "Delete the mailing <b>{name}</b> (id {mailing_id})? This cannot be undone.",
     "browser_send_now_confirm": "Start sending <b>{name}</b> (id {mailing_id}) to all subscribers now?",
     "browser_deleted": "Deleted",
-    "browser_cannot_delete": "It has started sending, so it can no longer be deleted.",
+    "browser_cannot_delete": "Sending has already started, so the mailing can no longer be deleted.",
     "preview_failed": "(The preview could not be shown: {message})",
     "preview_unavailable": "Telegram or the service is not answering; try again shortly",
     "seconds": "{count} s",
@@ -119,8 +122,8 @@ TEXTS = {
     "ctl_cancelled": "Sending is cancelled.",
     "ctl_started": "Sending has started",
     "ctl_wrong_status": "Not possible now: the mailing is {status}.",
-    "ctl_cancel_confirm": "Cancel sending mailing {mailing_id}? Those who have not got it yet will "
-    "not get it.",
+    "ctl_cancel_confirm": "Cancel sending mailing {mailing_id}? Anyone who has not received it yet "
+    "will not receive it.",
     # Constructor
     "draft_exists": "You have an unfinished draft <b>{name}</b>.",
     "btn_continue_draft": "Continue it",
@@ -131,7 +134,7 @@ TEXTS = {
     "ask_text": "Send the text of the mailing. Format it in Telegram, or write HTML tags: "
     '&lt;b&gt;, &lt;i&gt;, &lt;u&gt;, &lt;s&gt;, &lt;a href="…"&gt;, &lt;code&gt;, &lt;pre&gt;, '
     "&lt;blockquote&gt;, &lt;tg-spoiler&gt;.",
-    "ask_time": "When to send it? Time in {zone}: <code>DD.MM.YYYY HH:MM</code> (e.g. "
+    "ask_time": "When to send it? Give the time in {zone}: <code>DD.MM.YYYY HH:MM</code> (e.g. "
     "<code>{example}</code>), "
     "<code>HH:MM</code> for the next such time, or <code>now</code>.",
     "time_unreadable": "I cannot read that time. Write <code>DD.MM.YYYY HH:MM</code> or <code>HH:MM</code> "
@@ -156,7 +159,7 @@ TEXTS = {
     "btn_change_text": "✏ Text",
     "btn_change_time": "🕒 Time",
     "btn_preview": "👁 Preview",
-    "btn_test": "📨 Test to me",
+    "btn_test": "📨 Send me a test",
     "btn_save": "💾 Save",
     "btn_exit": "✖ Exit",
     "btn_done": "✔ Done",
@@ -175,22 +178,22 @@ TEXTS = {
     "button_at_edge": "It is already at the edge.",
     "ask_media": "Send one photo, GIF, video, document, audio or voice message. It replaces any earlier one.",
     "media_added": "Attached: {kind}.",
-    "media_replaced": "Replaced: the attachment is now a {kind}.",
+    "media_replaced": "Attachment replaced: {kind}.",
     "media_removed": "Media removed",
     "media_refused_text": "That is text, not a file. Send a photo, GIF, video, document, audio or "
     "voice message, "
     "or /cancel.",
     "media_refused_sticker": "Stickers cannot be sent in a mailing. Send a photo, GIF, video, document, "
     "audio or voice message.",
-    "media_refused_video_note": "Round video messages cannot be sent in a mailing. Send it as a "
+    "media_refused_video_note": "A round video message cannot be sent in a mailing. Send it as a "
     "normal video.",
     "media_refused_other": "A {kind} cannot be attached to a mailing. Send a photo, GIF, video, document, "
     "audio or voice message.",
     "preview_intro": "👁 Preview — exactly as subscribers will see it:",
     "preview_sent": "Preview sent",
-    "test_sent": "A test copy is sent to you.",
+    "test_sent": "A test copy has been sent to you.",
     "test_failed": "Telegram did not accept this mailing:\n{errors}",
-    "save_confirm": "Schedule <b>{name}</b> for {send_at}?",
+    "save_confirm": "Save <b>{name}</b>? Send time: {send_at}.",
     "save_invalid": "Not saved:\n{errors}\nYour draft is kept.",
     "saved": "✅ Saved: <b>{name}</b> (id {mailing_id}) will be sent at {send_at}.",
     "saved_now": "✅ Saved: <b>{name}</b> (id {mailing_id}) is being sent now.",
@@ -199,7 +202,7 @@ TEXTS = {
     "version_conflict": "Someone else changed mailing {mailing_id} while you were editing it, so "
     "your changes "
     "are not saved yet. Your draft is kept. What now?",
-    "edited_mailing_gone": "The mailing you were editing has been deleted meanwhile. Your draft is kept.",
+    "edited_mailing_gone": "The mailing you were editing was deleted in the meantime. Your draft is kept.",
     "mailing_not_editable": "Only a scheduled mailing can be edited; this one is {status}.",
     "mailing_not_editable_now": "The mailing can no longer be changed: it is {status}. Your draft is kept.",
     "exit_confirm": "Discard this draft? Everything in it will be lost.",

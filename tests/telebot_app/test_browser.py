@@ -56,7 +56,7 @@ def test_paging_through_twelve_and_jumping_to_the_seventh(admin_player, schedule
         admin.press(control, "Go to #")[-1]["text"] == "Which one? Send a number from 1 to 12. /cancel stops."
     )
     assert admin.say("seven")[-1]["text"] == "Send just a number from 1 to 12."
-    assert admin.say("13")[-1]["text"] == "There is no such one: send a number from 1 to 12."
+    assert admin.say("13")[-1]["text"] == "There is no mailing with that number: send a number from 1 to 12."
     preview, control = admin.say("7")[-2:]
     assert preview["text"] == "Text 7" and control["text"].startswith(f"#7 of 12\nM07 (id {ids[6]})")
 

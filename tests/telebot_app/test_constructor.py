@@ -79,7 +79,7 @@ def test_full_constructor_with_buttons_reordered_media_replaced_preview_test_and
     menu = replies[-1]
     admin.press(menu, "Replace media")
     replies = admin.send_media("video")
-    assert "the attachment is now a video" in replies[0]["text"]
+    assert "Attachment replaced: video." in replies[0]["text"]
     menu = replies[-1]
     assert "Media: video" in menu["text"]
 
@@ -98,15 +98,15 @@ def test_full_constructor_with_buttons_reordered_media_replaced_preview_test_and
     assert "New mailing" in menu["text"]
 
     # Test to myself.
-    replies = admin.press(menu, "Test to me")
+    replies = admin.press(menu, "Send me a test")
     assert "video" in replies[0] and replies[0]["caption"] == "Sale starts today"
-    assert replies[-1]["text"] == "A test copy is sent to you."
+    assert replies[-1]["text"] == "A test copy has been sent to you."
 
     # Save: confirms the time, then schedules.
     typed, moment = send_time()
     admin.press(menu, "Save")
     question = admin.message(menu["message_id"])
-    assert f"Schedule Autumn sale for {typed} MSK (Europe/Moscow)?" == question["text"]
+    assert f"Save Autumn sale? Send time: {typed} MSK (Europe/Moscow)." == question["text"]
     admin.press(question, "Yes, save")
     saved = admin.message(menu["message_id"])
     assert saved["text"].startswith("✅ Saved: Autumn sale (id ")

@@ -14,7 +14,7 @@ def test_role_change_by_id_with_confirmation(admin_player, player, api_as, sandb
     admin = admin_player
     open_role_dialog(admin)
     card = admin.say(str(bob.id))[-1]
-    assert "Bob (@bobby)\nid: 60001\nrole: subscriber\nsubscription: subscribed" in card["text"]
+    assert "Bob (@bobby)\nid: 60001\nrole: subscriber\nsubscription: active" in card["text"]
     admin.press(card, "moderator")
     question = admin.message(card["message_id"])
     assert question["text"] == "Make user 60001 moderator?"

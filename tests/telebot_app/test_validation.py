@@ -97,7 +97,7 @@ def test_a_too_long_caption_is_allowed_with_media_and_send_now(admin_player, api
     menu = replies[-1]
     admin.press(menu, "Save")
     question = admin.message(menu["message_id"])
-    assert question["text"] == "Schedule Now for now (right after saving)?"
+    assert question["text"] == "Save Now? Send time: now (right after saving)."
     admin.press(question, "Yes, save")
     assert "is being sent now" in admin.message(menu["message_id"])["text"]
     assert api_as(admin.id).get("/mailings").get_json()["items"][0]["status"] == "sending"
