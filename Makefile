@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format run sandbox bench chaos requirements clean
+.PHONY: install browser test lint format run sandbox bench chaos requirements clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,18 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint
+# The page tests drive Debian's Chromium; installed here (with sudo when not root) when it is missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; \
+		elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO=sudo; \
+		else echo "make test needs Chromium for the page tests: install Debian's chromium package (apt-get install chromium) as root"; exit 1; fi; \
+		echo "Installing Debian's chromium for the page tests…"; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+			|| { echo "make test needs Chromium for the page tests: apt-get install chromium failed (see above)"; exit 1; }; \
+	}
+
+test: lint browser
 	$(BIN)/python -m pytest --cov --cov-report=term --cov-report=xml:test-artifacts/coverage.xml $(PYTEST_ARGS)
 	$(BIN)/python -m coverage report --include='webapi/*' --fail-under=90 > /dev/null \
 		|| { echo "webapi/ coverage is below 90%"; exit 1; }

@@ -18,7 +18,40 @@ from webapi.local.embedded import start_services
 from webapi.settings import ROOT, VAR_ENV, var_dir
 
 DEMO_SUBSCRIBERS = 300
+STOPPED = 0  # the exit status after Ctrl-C or SIGTERM once every process has stopped
+STOP_SECONDS = 90  # a worker's in-flight requests and its closer get up to 60 s (stop_grace_period)
 GENERATED = ("JWT_SECRET_KEY", "ADMIN_KEY", "DASHBOARD_USER", "DASHBOARD_PASSWORD", "SANDBOX_BOT_TOKEN")
+
+
+class _Stop:
+    """Ctrl-C or SIGTERM: one SIGINT to honcho, wait for every process to stop, exit with STOPPED.
+
+    Before honcho starts, the signal unwinds start-up as a KeyboardInterrupt; the exit status is the
+    same either way. When a process fails on its own, the runner exits with honcho's status instead.
+    """
+
+    def __init__(self) -> None:
+        self.honcho: subprocess.Popen | None = None
+        self.stopping = False
+        signal.signal(signal.SIGINT, self._signal)
+        signal.signal(signal.SIGTERM, self._signal)
+
+    def watch(self, honcho: subprocess.Popen) -> None:
+        self.honcho = honcho
+
+    def requested(self) -> bool:
+        return self.stopping
+
+    def _signal(self, signum, frame) -> None:
+        if self.honcho is None:
+            raise KeyboardInterrupt
+        if not self.stopping and self.honcho.poll() is None:
+            self.honcho.send_signal(signal.SIGINT)
+        self.stopping = True
+
+    def wait(self, honcho: subprocess.Popen) -> int:
+        code = honcho.wait()
+        return STOPPED if self.stopping else code
 
 
 def procfile_processes() -> list[str]:
@@ -70,8 +103,8 @@ def _shown(var: Path) -> str:
     return "./var" if var == ROOT / "var" else str(var)
 
 
-def _wait_for_health(url: str, deadline: float) -> bool:
-    while time.monotonic() < deadline:
+def _wait_for_health(url: str, deadline: float, stopped=lambda: False) -> bool:
+    while time.monotonic() < deadline and not stopped():
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return True
@@ -156,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     bin_dir = os.path.dirname(sys.executable)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     flask = [os.path.join(bin_dir, "flask"), "--app", "wsgi"]
+    stop = _Stop()
     honcho = None
     try:
         subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True)
@@ -167,16 +201,26 @@ def main(argv: list[str] | None = None) -> int:
                 check=True,
             )
         processes = args.processes or procfile_processes()
-        honcho = subprocess.Popen([os.path.join(bin_dir, "honcho"), "start", *processes], env=env, cwd=ROOT)
-        if _wait_for_health(f"http://127.0.0.1:{args.port}/health", time.monotonic() + 90):
+        # honcho runs in its own session: a terminal's Ctrl-C reaches only this runner, which passes
+        # exactly one SIGINT on (a second one would make the rq workers abandon their jobs).
+        honcho = subprocess.Popen(
+            [os.path.join(bin_dir, "honcho"), "start", *processes],
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+        )
+        stop.watch(honcho)
+        health = f"http://127.0.0.1:{args.port}/health"
+        if _wait_for_health(health, time.monotonic() + 90, stop.requested):
             print("\n".join(banner(env, args.port, sandbox.url if sandbox else None, var)), flush=True)
-        return honcho.wait()
-    except KeyboardInterrupt:
-        if honcho is not None:
+        return stop.wait(honcho)
+    except KeyboardInterrupt:  # Ctrl-C during start-up
+        if honcho is not None:  # started, but not yet watched
             honcho.send_signal(signal.SIGINT)
-            honcho.wait(timeout=30)
-        return 0
+            honcho.wait(timeout=STOP_SECONDS)
+        return STOPPED
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
         if sandbox:
             sandbox.stop()
         services.stop()
