@@ -37,8 +37,8 @@ class ApiError(Exception):
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.message}"
 
-    def field_errors(self) -> dict[str, list[str]]:
-        """Per-field messages of a validation error, or {} when the error has none."""
+    def field_errors(self) -> dict[str, list]:
+        """Per-field problems of a validation error, or {} when the error has none."""
         if isinstance(self.details, dict):
             return {
                 key: value if isinstance(value, list) else [str(value)] for key, value in self.details.items()
@@ -124,6 +124,12 @@ class ApiClient:
             "POST", f"/users/{tg_id}/claim-admin", tg_id, json={"key": key}, idempotent=False
         )
 
+    def set_reports(self, tg_id: int, wants: bool) -> dict:
+        """Turn the user's own mailing reports on or off."""
+        return self._request(
+            "PUT", f"/users/{tg_id}/reports", tg_id, json={"wants_reports": wants}, idempotent=True
+        )
+
     def change_role(self, actor: int, tg_id: int, role: str) -> dict:
         """Give a user a new role."""
         return self._request("PATCH", f"/users/{tg_id}", actor, json={"role": role}, idempotent=True)
@@ -134,10 +140,15 @@ class ApiClient:
         return self._request("GET", "/users", actor, params=params, idempotent=True)
 
     # Mailings
-    def validate(self, actor: int, draft: dict) -> dict[str, list[str]]:
-        """The message rules' verdict on (part of) a draft: {field: [messages]}, empty when valid."""
+    def validate(self, actor: int, draft: dict) -> dict[str, list[dict]]:
+        """The message rules' verdict on (part of) a draft: {field: [problems]}, empty when valid."""
         result = self._request("POST", "/mailings/validate", actor, json=draft, idempotent=True)
         return result.get("errors") or {}
+
+    def read_text(self, actor: int, text: str, media: dict | None, text_format: str) -> dict:
+        """A text read as `text_format` and judged: errors, the HTML it becomes and the format used."""
+        draft = {"text": text, "media": media, "text_format": text_format}
+        return self._request("POST", "/mailings/validate", actor, json=draft, idempotent=True)
 
     def create_mailing(self, actor: int, draft: dict, key: str) -> dict:
         """Schedule a new mailing; `key` (the API's Idempotency-Key) makes repeating it safe."""

@@ -14,9 +14,10 @@ from telebot import TeleBot, types
 from telebot.apihelper import ApiTelegramException
 from telebot.handler_backends import BaseMiddleware, CancelUpdate
 
-from telebot_app import texts
+from telebot_app import problems, texts
 from telebot_app.api_client import ApiClient, ApiError, ApiUnavailable
-from telebot_app.drafts import BrowserMemory, DraftStore
+from telebot_app.drafts import BrowserMemory, DraftStore, MenuMemory
+from telebot_app.states import QUESTIONS
 from webapi.settings import Settings
 from webapi.telegram.rate_limiter import RateLimiter
 
@@ -29,6 +30,10 @@ LOCK_STRIPES = 64
 # sent again after retry_after when that is this short; a longer wait drops it, as before.
 SLOW_DOWN_MAX_WAIT = 5
 SLOW_DOWN_TRIES = 3
+# An album arrives as one message per item sharing a media_group_id: the first one seen is handled,
+# the rest are dropped (remembered this long, well past any album's arrival).
+ALBUM_TTL_SECONDS = 3600
+ALBUM_PREFIX = "rassylka:bot:album"
 
 
 def _retry_after(exc: ApiTelegramException) -> int | None:
@@ -73,6 +78,8 @@ class Context:
         self.lang = texts.language_for(update.from_user.language_code, runtime.settings.bot_language)
         self.answered = False
         self._role = NOT_ASKED
+        # The question this update left (a press or a command while the bot waited for an answer).
+        self.left: str | None = None
 
     # Texts and replies
     def t(self, key: str, **values: object) -> str:
@@ -113,11 +120,13 @@ class Context:
                 time.sleep(wait)
         raise AssertionError("unreachable")
 
-    def edit(self, html: str, markup: types.InlineKeyboardMarkup | None = None) -> None:
-        """Replace the pressed message's text and keyboard (or send anew when it cannot be edited)."""
+    def edit(self, html: str, markup: types.InlineKeyboardMarkup | None = None) -> int:
+        """Replace the pressed message's text and keyboard (or send anew when it cannot be edited).
+
+        Returns the id of the message that shows it.
+        """
         if self.call is None or self.call.message is None:
-            self.send(html, markup)
-            return
+            return self.send(html, markup).message_id
         try:
             self.bot.edit_message_text(
                 html,
@@ -128,9 +137,29 @@ class Context:
                 disable_web_page_preview=True,
             )
         except ApiTelegramException as exc:
-            if "message is not modified" in (exc.description or ""):
-                return
-            self.send(html, markup)
+            if "message is not modified" not in (exc.description or ""):
+                return self.send(html, markup).message_id
+        return self.call.message.message_id
+
+    def ask(self, key: str, markup: types.InlineKeyboardMarkup | None = None, **values) -> types.Message:
+        """Ask a constructor question: without a Back button the question says /cancel leaves it."""
+        html = self.t(key, **values)
+        if markup is None:
+            html += "\n\n" + self.t("leave_hint_draft")
+        return self.send(html, markup)
+
+    def remove_keyboard(self, message_id: int) -> None:
+        """Take the buttons off an earlier bot message (one Telegram no longer lets us edit keeps them)."""
+        try:
+            self.bot.edit_message_reply_markup(self.chat_id, message_id, reply_markup=None)
+        except ApiTelegramException as exc:
+            log.info("could not remove the keyboard of message %s: %s", message_id, exc.description)
+
+    def menu_shown(self, message_id: int) -> None:
+        """`message_id` is now the constructor's one live menu: an earlier menu loses its buttons."""
+        earlier = MenuMemory(self.runtime.redis).swap(self.user_id, message_id)
+        if earlier is not None and earlier != message_id:
+            self.remove_keyboard(earlier)
 
     def answer(self, key: str | None = None, alert: bool = False, **values) -> None:
         """Answer the pressed button (once), optionally with a short notice."""
@@ -213,15 +242,40 @@ class ContextMiddleware(BaseMiddleware):
         return self._locks[user_id % LOCK_STRIPES]
 
     def pre_process(self, message, data):
-        """Attach the context; updates without a sending user (channel posts) are skipped."""
+        """Attach the context; skip updates without a sending user (channel posts) and album repeats.
+
+        A press or a command leaves the question the bot was waiting on, so text typed afterwards is
+        never taken as the answer to a question the user walked away from (a draft stays as it was).
+        """
         if getattr(message, "from_user", None) is None:
+            return CancelUpdate()
+        if self._album_repeat(message):
             return CancelUpdate()
         # One user's updates run one at a time, so two quick presses cannot both rewrite the same draft.
         lock = self._lock(message.from_user.id)
         lock.acquire()
         data["lock"] = lock
-        data["ctx"] = Context(self.bot, self.runtime, message)
+        ctx = data["ctx"] = Context(self.bot, self.runtime, message)
+        if ctx.call is not None or _is_command(message):
+            try:
+                state = ctx.state()
+                if state in QUESTIONS:
+                    ctx.clear_state()
+                    ctx.left = state
+            except RedisError:  # the handler meets Redis too and tells the user
+                pass
         return None
+
+    def _album_repeat(self, message) -> bool:
+        """True for an album's item after the first (Telegram sends each item as its own message)."""
+        group = getattr(message, "media_group_id", None)
+        if not isinstance(message, types.Message) or not group:
+            return False
+        key = f"{ALBUM_PREFIX}:{message.from_user.id}:{group}"
+        try:
+            return not self.runtime.redis.set(key, message.message_id, nx=True, ex=ALBUM_TTL_SECONDS)
+        except RedisError:
+            return False
 
     def post_process(self, message, data, exception) -> None:
         """Explain failures to the user and make sure a pressed button is answered."""
@@ -238,6 +292,10 @@ class ContextMiddleware(BaseMiddleware):
             data["lock"].release()
 
 
+def _is_command(update) -> bool:
+    return isinstance(update, types.Message) and (update.text or "").startswith("/")
+
+
 def _explain(ctx: Context, exception: BaseException) -> None:
     if isinstance(exception, ApiUnavailable | RedisError):
         log.warning("API or Redis unavailable for user %s: %r", ctx.user_id, exception)
@@ -248,7 +306,7 @@ def _explain(ctx: Context, exception: BaseException) -> None:
         _tell(ctx, "rate_limited")
     elif isinstance(exception, ApiError):
         log.warning("API refused for user %s: %s", ctx.user_id, exception)
-        _tell(ctx, "api_error", message=exception.message)
+        _tell(ctx, "api_error", message=problems.refusal_text(ctx, exception))
     elif isinstance(exception, ApiTelegramException) and exception.error_code == 429:
         log.warning("Telegram asks to slow down: %s", exception.description)
     else:

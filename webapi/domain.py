@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from webapi.problems import Problem
+
 
 class DomainError(Exception):
     """A failure the caller can act on: a stable machine-readable `code`, a message and details."""
@@ -65,10 +67,14 @@ class Invalid(DomainError):
 
 
 class InvalidDraft(Invalid):
-    """A mailing draft breaks the message rules; `details` is {field: [messages]}."""
+    """A mailing draft breaks the message rules; `details` is {field: [{"code", "params", "message"}]}."""
 
-    def __init__(self, errors: dict[str, list[str]], message: str = "The mailing is not valid; see details."):
-        super().__init__(message, errors)
+    def __init__(
+        self, errors: dict[str, list[Problem]], message: str = "The mailing is not valid; see details."
+    ):
+        super().__init__(
+            message, {field: [p.as_dict() for p in problems] for field, problems in errors.items()}
+        )
         self.errors = errors
 
 

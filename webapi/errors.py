@@ -1,4 +1,8 @@
-"""One error envelope for every failure: {"error": {"code", "message", "details"}}."""
+"""One error envelope for every failure: {"error": {"code", "message", "details"}}.
+
+Field errors in `details` have one shape, whoever found them (the schemas or the message rules):
+{field: [{"code", "params", "message"}]}, so a client can render each in its own language.
+"""
 
 from __future__ import annotations
 
@@ -53,12 +57,32 @@ def envelope(status: int, message: str, details: Any = None, code: str | None = 
     return {"error": {"code": code or CODES.get(status, "error"), "message": message, "details": details}}
 
 
+class ProblemSchema(ma.Schema):
+    """One problem with a field: a stable code and its parameters for programs, a message for people."""
+
+    code = ma.fields.String(
+        required=True, metadata={"description": "Stable machine-readable code, e.g. text_too_long"}
+    )
+    params = ma.fields.Dict(
+        keys=ma.fields.String(),
+        required=True,
+        metadata={"description": 'The values the message names, e.g. {"length": 5120, "limit": 4096}'},
+    )
+    message = ma.fields.String(required=True, metadata={"description": "The problem in English"})
+
+
 class ErrorBodySchema(ma.Schema):
     """The inner error object."""
 
     code = ma.fields.String(required=True, metadata={"description": "Machine-readable error code"})
     message = ma.fields.String(required=True, metadata={"description": "What went wrong, for people"})
-    details = ma.fields.Raw(allow_none=True, metadata={"description": "Field errors or extra facts"})
+    details = ma.fields.Raw(
+        allow_none=True,
+        metadata={
+            "description": 'Field errors as {field: [{"code", "params", "message"}]} (see Problem), '
+            'or extra facts such as {"current_version": 3}'
+        },
+    )
 
 
 class ErrorSchema(ma.Schema):
@@ -93,12 +117,51 @@ class EnvelopeApi(Api):
                 else:
                     flat[location] = part
             details = flat
+        if isinstance(details, dict):
+            details = field_problems(details)
         message = data.get("message") or _MESSAGES.get(status) or error.description or error.name
         headers = dict(data.get("headers") or {})
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             # RFC 9110: a 405 names the methods the resource does support.
             headers["Allow"] = ", ".join(error.valid_methods)
         return envelope(status, message, details), status, headers
+
+
+def _marshmallow_codes() -> dict[str, str]:
+    """Marshmallow's default messages, each to its error key ("required", "null", "invalid"…)."""
+    codes = {message: key for key, message in ma.Schema._default_error_messages.items()}
+    for field_class in vars(ma.fields).values():
+        if isinstance(field_class, type) and issubclass(field_class, ma.fields.Field):
+            for klass in reversed(field_class.__mro__):
+                codes.update(
+                    {message: key for key, message in vars(klass).get("default_error_messages", {}).items()}
+                )
+    return codes
+
+
+_MARSHMALLOW_CODES = _marshmallow_codes()
+
+
+def field_problems(errors: dict) -> dict:
+    """Field errors with every message as {"code", "params", "message"}; nested fields stay nested.
+
+    A message the schemas wrote gets marshmallow's error key as its code, or "invalid" when it is
+    one of a validator's messages, which carry no key.
+    """
+    shaped: dict = {}
+    for field, value in errors.items():
+        if isinstance(value, dict):
+            shaped[field] = field_problems(value)
+        else:
+            shaped[field] = [_problem(item) for item in (value if isinstance(value, list) else [value])]
+    return shaped
+
+
+def _problem(item: Any) -> dict:
+    if isinstance(item, dict) and "code" in item:
+        return item
+    message = str(item)
+    return {"code": _MARSHMALLOW_CODES.get(message, "invalid"), "params": {}, "message": message}
 
 
 _MESSAGES = {

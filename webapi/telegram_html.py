@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from webapi.problems import Problem, problem
+
 URL_LIMIT = 2048
 
 # Telegram's tag set, in the order its documentation lists it, with the entity each tag makes.
@@ -37,11 +39,12 @@ _ALLOWED_LIST = ", ".join(f"<{tag}>" for tag in ALLOWED_TAGS)
 
 
 class HtmlError(ValueError):
-    """Telegram would refuse this HTML."""
+    """Telegram would refuse this HTML: the problem (its `at` counts from 1) and the 0-based position."""
 
-    def __init__(self, message: str, position: int) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, code: str, position: int, **params: object) -> None:
+        self.problem: Problem = problem(code, at=position + 1, **params)
+        super().__init__(self.problem.message)
+        self.message = self.problem.message
         self.position = position
 
 
@@ -56,11 +59,6 @@ class ParsedText:
 def visible_length(text: str) -> int:
     """Length in UTF-16 code units, the unit Telegram counts limits and offsets in."""
     return len(text.encode("utf-16-le")) // 2
-
-
-def _at(position: int) -> str:
-    # Admins count from 1; HtmlError.position stays 0-based for code.
-    return f"character {position + 1}"
 
 
 @dataclass
@@ -95,8 +93,7 @@ class _HtmlParser:
                 self._open_tag()
         if self.stack:
             top = self.stack[-1]
-            message = f"Unclosed <{top.name}> tag opened at {_at(top.position)}: add </{top.name}>."
-            raise HtmlError(message, top.position)
+            raise HtmlError("html_unclosed_tag", top.position, tag=top.name)
         # Telegram drops entities that cover no text, e.g. "<b></b>".
         entities = [entity for entity in self.entities if entity["length"] > 0]
         return ParsedText("".join(self.chunks), entities)
@@ -106,57 +103,46 @@ class _HtmlParser:
         self.utf16 += visible_length(text)
 
     def _entity(self) -> str:
-        start, hint = self.pos, "write &amp; for a literal '&'."
+        start = self.pos
         match = _ENTITY_RE.match(self.source, start)
         if match is None:
-            raise HtmlError(f"Unescaped '&' at {_at(start)}: {hint}", start)
+            raise HtmlError("html_unescaped_amp", start)
         decoded = _decode_entity(match)
         if decoded is None and match.group(3) is None:
-            raise HtmlError(f"{match.group(0)} at {_at(start)} is not a valid character code: {hint}", start)
+            raise HtmlError("html_bad_char_code", start, entity=match.group(0))
         if decoded is None:
-            message = (
-                f"Unsupported entity {match.group(0)} at {_at(start)}: Telegram knows only &lt; &gt; "
-                f"&amp; &quot; and numeric ones like &#160;; {hint}"
-            )
-            raise HtmlError(message, start)
+            raise HtmlError("html_unknown_entity", start, entity=match.group(0))
         self.pos = match.end()
         return decoded
 
     def _tag_name(self, name_start: int) -> str:
-        start, at = self.pos, _at(self.pos)
+        start = self.pos
         match = _TAG_NAME_RE.match(self.source, name_start)
         if match is None:
-            raise HtmlError(f"Unescaped '<' at {at}: write &lt; for a literal '<'.", start)
+            raise HtmlError("html_unescaped_lt", start)
         name = match.group(0).lower()
         if name == "br":
-            raise HtmlError(f"<br> at {at} is not supported by Telegram: use a line break instead.", start)
+            raise HtmlError("html_br", start)
         if name not in _ENTITY_TYPES:
-            raise HtmlError(f"Unknown tag <{name}> at {at}: Telegram allows only {_ALLOWED_LIST}.", start)
+            raise HtmlError("html_unknown_tag", start, tag=name, allowed=_ALLOWED_LIST)
         return name
 
-    def _unterminated(self, tag: str, start: int) -> HtmlError:
-        message = f"Tag {tag} at {_at(start)} has no closing '>': finish the tag, or write &lt; for a '<'."
-        return HtmlError(message, start)
-
     def _close_tag(self) -> None:
-        start, at = self.pos, _at(self.pos)
+        start = self.pos
         name = self._tag_name(start + 2)
         end = _skip_spaces(self.source, start + 2 + len(name))
         if end >= len(self.source):
-            raise self._unterminated(f"</{name}", start)
+            raise HtmlError("html_unfinished_tag", start, tag=f"</{name}")
         if self.source[end] != ">":
-            raise HtmlError(f"Closing tag </{name}> at {at} cannot have attributes.", start)
+            raise HtmlError("html_closing_tag_attributes", start, tag=name)
         self.pos = end + 1
         if not any(tag.name == name for tag in self.stack):
-            message = f"</{name}> at {at} has no matching opening <{name}> tag: remove it or add <{name}>."
-            raise HtmlError(message, start)
+            raise HtmlError("html_unopened_tag", start, tag=name)
         top = self.stack.pop()
         if top.name != name:
-            message = (
-                f"</{name}> at {at} closes <{name}> while <{top.name}> (opened at {_at(top.position)}) "
-                f"is still open: add </{top.name}> first."
+            raise HtmlError(
+                "html_misnested_tag", start, tag=name, open_tag=top.name, open_at=top.position + 1
             )
-            raise HtmlError(message, start)
         if top.entity is not None:
             top.entity["length"] = self.utf16 - top.entity["offset"]
 
@@ -175,18 +161,15 @@ class _HtmlParser:
         while True:
             pos = _skip_spaces(source, pos)
             if pos >= len(source):
-                raise self._unterminated(f"<{name}", start)
+                raise HtmlError("html_unfinished_tag", start, tag=f"<{name}")
             if source[pos] == ">":
                 self.pos = pos + 1
                 return attrs
             if source.startswith("/>", pos):
-                message = (
-                    f"<{name}/> at {_at(start)}: Telegram has no self-closing tags; write <{name}>…</{name}>."
-                )
-                raise HtmlError(message, start)
+                raise HtmlError("html_self_closing_tag", start, tag=name)
             match = _ATTR_NAME_RE.match(source, pos)
             if match is None:
-                raise HtmlError(f"Unexpected '{source[pos]}' at {_at(pos)} inside the <{name}> tag.", pos)
+                raise HtmlError("html_unexpected_character", pos, character=source[pos], tag=name)
             attr, pos, value = match.group(0).lower(), _skip_spaces(source, match.end()), ""
             if source.startswith("=", pos):
                 pos = _skip_spaces(source, pos + 1)
@@ -194,7 +177,7 @@ class _HtmlParser:
                 if quote in ('"', "'"):
                     close = source.find(quote, pos + 1)
                     if close < 0:
-                        raise HtmlError(f"The {attr} value at {_at(pos)} has no closing {quote}.", pos)
+                        raise HtmlError("html_unclosed_quote", pos, attribute=attr, quote=quote)
                     value, pos = source[pos + 1 : close], close + 1
                 else:
                     value_match = _UNQUOTED_VALUE_RE.match(source, pos)
@@ -206,34 +189,23 @@ class _HtmlParser:
         code_in_pre = name == "code" and bool(self.stack) and self.stack[-1].name == "pre"
         for tag in self.stack:
             if tag.name in ("code", "pre") and not code_in_pre:
-                message = (
-                    f"<{name}> at {_at(start)} is inside <{tag.name}> (opened at {_at(tag.position)}): "
-                    "Telegram allows no formatting in code blocks; move it outside."
-                )
-                raise HtmlError(message, start)
+                block_at = tag.position + 1
+                raise HtmlError("html_formatting_in_code", start, tag=name, block=tag.name, block_at=block_at)
             if tag.name == name and name in ("a", "blockquote", "tg-emoji"):
-                message = (
-                    f"<{name}> at {_at(start)} is inside another <{name}> opened at {_at(tag.position)}: "
-                    f"add </{name}> before it."
-                )
-                raise HtmlError(message, start)
+                raise HtmlError("html_nested_tag", start, tag=name, outer_at=tag.position + 1)
 
     def _make_entity(self, name: str, attrs: dict[str, str], start: int) -> dict | None:
         entity: dict = {"type": _ENTITY_TYPES[name], "offset": self.utf16, "length": 0}
         if name == "a":
             entity["url"] = _checked_href(attrs, start)
         elif name == "span" and attrs.get("class") != "tg-spoiler":
-            message = f'<span> at {_at(start)} needs class="tg-spoiler"; Telegram supports no other spans.'
-            raise HtmlError(message, start)
+            raise HtmlError("html_span_class", start)
         elif name == "blockquote" and "expandable" in attrs:
             entity["type"] = "expandable_blockquote"
         elif name == "tg-emoji":
             emoji_id = entity["custom_emoji_id"] = attrs.get("emoji-id", "")
             if not (emoji_id.isascii() and emoji_id.isdecimal()):
-                message = (
-                    f'<tg-emoji> at {_at(start)} needs a numeric emoji-id, like emoji-id="5368324170671202".'
-                )
-                raise HtmlError(message, start)
+                raise HtmlError("html_emoji_id", start)
         elif name == "code" and self.stack and self.stack[-1].name == "pre":
             # Telegram folds this code into the pre entity, keeping only its language.
             language, pre_entity = attrs.get("class", ""), self.stack[-1].entity
@@ -266,36 +238,38 @@ def _decode_attribute(value: str) -> str:
 
 def _checked_href(attrs: dict[str, str], start: int) -> str:
     if "href" not in attrs:
-        raise HtmlError(f'<a> at {_at(start)} has no href: write <a href="https://example.com">.', start)
+        raise HtmlError("html_link_no_href", start)
     href = attrs["href"].strip()
     if not href:
-        raise HtmlError(f'<a> at {_at(start)} has an empty href: put the link in href="…".', start)
-    problem = url_problem(href, ("http", "https", "tg", "mailto"))
-    if problem:
-        raise HtmlError(f"The link in <a> at {_at(start)} {problem}", start)
+        raise HtmlError("html_link_empty_href", start)
+    found = url_problem(href, ("http", "https", "tg", "mailto"))
+    if found:
+        kind, params = found
+        raise HtmlError(f"html_link_{kind}", start, **params)
     return href
 
 
-def url_problem(url: str, schemes: tuple[str, ...]) -> str | None:
-    """Why Telegram would refuse this link, as the end of a sentence; None if it is fine."""
-    prefixes = [f"{scheme}://" if scheme != "mailto" else "mailto:" for scheme in schemes]
-    allowed = f"{', '.join(prefixes[:-1])} or {prefixes[-1]}"
+def url_problem(url: str, schemes: tuple[str, ...]) -> tuple[str, dict] | None:
+    """Why Telegram would refuse this link: a kind (the end of a problem code) and its parameters.
+
+    None if the link is fine. Each place a link is written in has its own codes, e.g. `button_link_`
+    + kind, because where the link is changes how the problem reads.
+    """
     if any(char.isspace() for char in url):
-        return "contains a space: remove it or write it as %20."
+        return "has_space", {}
     if len(url) > URL_LIMIT:
-        return f"is {len(url)} characters long; the limit is {URL_LIMIT}."
+        return "too_long", {"length": len(url), "limit": URL_LIMIT}
     try:
         parts = urlsplit(url)
     except ValueError:  # e.g. an unclosed IPv6 bracket
-        return "is not a valid address."
+        return "invalid", {}
     scheme = parts.scheme.lower()
     if scheme not in schemes or (scheme != "mailto" and not url[len(scheme) + 1 :].startswith("//")):
-        got = f"{parts.scheme}:" if parts.scheme else url[:20]
-        return f"must start with {allowed} (got '{got}')."
+        return "wrong_scheme", {"got": f"{parts.scheme}:" if parts.scheme else url[:20]}
     if scheme in ("http", "https") and not parts.hostname:
-        return f"has no host: write it like {scheme}://example.com/page."
+        return "no_host", {"scheme": scheme}
     if len(url) == len(scheme) + (1 if scheme == "mailto" else 3):
-        return f"has nothing after {url}: complete the address."
+        return "incomplete", {"url": url}
     return None
 
 

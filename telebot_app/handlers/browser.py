@@ -9,9 +9,10 @@ from telebot_app.context import Context
 from telebot_app.handlers import constructor
 from telebot_app.handlers.control import run_action
 from telebot_app.handlers.filters import number, prefix, register_answer
+from telebot_app.problems import refusal_text
 from telebot_app.states import Browser
 from telebot_app.texts import Markup
-from telebot_app.times import show_time
+from telebot_app.times import show_duration, show_time
 
 # The API pages up to this offset; a forged page number beyond it is the last page.
 PAGE_MAX = 10**9
@@ -61,7 +62,7 @@ def _preview(ctx: Context, mailing: dict) -> list[int]:
     except ApiError as exc:
         if exc.status == 403:
             raise
-        return [ctx.reply("preview_failed", message=exc.message).message_id]
+        return [ctx.reply("preview_failed", message=refusal_text(ctx, exc)).message_id]
 
 
 def _control_text(ctx: Context, mailing: dict, number: int, total: int) -> str:
@@ -92,7 +93,7 @@ def _progress(ctx: Context, mailing_id: int) -> str:
         done=done,
         total=stats.get("total", 0),
         rate=round(float(progress.get("rate") or 0), 1),
-        eta=ctx.t("seconds", count=round(eta)) if isinstance(eta, int | float) else "—",
+        eta=show_duration(eta) if isinstance(eta, int | float) else "—",
     )
 
 

@@ -1,4 +1,4 @@
-"""The draft's URL buttons: add (label, then link) and manage (move up/down, delete)."""
+"""The draft's URL buttons: add (label, then link) and manage (move up/down, delete after asking)."""
 
 from telebot import TeleBot
 from telebot.types import CallbackQuery, Message
@@ -7,8 +7,8 @@ from telebot_app import keyboards
 from telebot_app.context import Context
 from telebot_app.handlers import constructor
 from telebot_app.handlers.filters import number, prefix, register_answer
+from telebot_app.problems import problem_lines
 from telebot_app.states import Constructor
-from telebot_app.texts import Markup
 
 # Checking a label alone: the rules judge a button as label + link, so a link known to be fine stands in.
 PLACEHOLDER_URL = "https://example.com/"
@@ -18,7 +18,9 @@ def ask_label(ctx: Context, draft: dict) -> None:
     """Menu: add a button — ask for its label."""
     ctx.answer()
     ctx.set_state(Constructor.button_text)
-    ctx.reply("ask_button_text", number=len(draft.get("buttons") or []) + 1)
+    ctx.ask(
+        "ask_button_text", keyboards.back_to_menu(ctx.t, draft), number=len(draft.get("buttons") or []) + 1
+    )
 
 
 def label_given(message: Message, ctx: Context) -> None:
@@ -31,13 +33,13 @@ def label_given(message: Message, ctx: Context) -> None:
     trial = [*(draft.get("buttons") or []), {"text": label, "url": PLACEHOLDER_URL}]
     errors = ctx.api.validate(ctx.user_id, {"buttons": trial})
     if errors.get("buttons"):
-        ctx.reply("invalid_answer", errors=_lines(ctx, errors["buttons"]))
-        ctx.reply("ask_button_text", number=len(trial))
+        ctx.reply("invalid_answer", errors=problem_lines(ctx, errors["buttons"]))
+        ctx.ask("ask_button_text", keyboards.back_to_menu(ctx.t, draft), number=len(trial))
         return
     draft["pending_button"] = label
     ctx.runtime.drafts.put(ctx.user_id, draft)
     ctx.set_state(Constructor.button_url)
-    ctx.reply("ask_button_url", text=label)
+    ctx.ask("ask_button_url", keyboards.back_to_menu(ctx.t, draft), text=label)
 
 
 def url_given(message: Message, ctx: Context) -> None:
@@ -54,18 +56,14 @@ def url_given(message: Message, ctx: Context) -> None:
     trial = [*(draft.get("buttons") or []), {"text": label, "url": url}]
     errors = ctx.api.validate(ctx.user_id, {"buttons": trial})
     if errors.get("buttons"):
-        ctx.reply("invalid_answer", errors=_lines(ctx, errors["buttons"]))
-        ctx.reply("ask_button_url", text=label)
+        ctx.reply("invalid_answer", errors=problem_lines(ctx, errors["buttons"]))
+        ctx.ask("ask_button_url", keyboards.back_to_menu(ctx.t, draft), text=label)
         return
     draft["buttons"] = trial
     draft["pending_button"] = None
     ctx.runtime.drafts.put(ctx.user_id, draft)
     ctx.reply("button_added", text=label, url=url)
     constructor.show_menu(ctx, draft)
-
-
-def _lines(ctx: Context, messages: list[str]) -> str:
-    return Markup("\n".join(ctx.t("error_line", message=message) for message in messages))
 
 
 def manage(ctx: Context, draft: dict, page: int = 0) -> None:
@@ -81,7 +79,7 @@ def manage(ctx: Context, draft: dict, page: int = 0) -> None:
 
 
 def manage_pressed(call: CallbackQuery, ctx: Context) -> None:
-    """cb:<draft id>:up|dn|del|nop|pg:<index>."""
+    """cb:<draft id>:up|dn|del|delok|nop|pg:<index> (del asks first, delok deletes)."""
     ctx.require_staff()
     parts = call.data.split(":")
     draft = ctx.runtime.drafts.get(ctx.user_id)
@@ -108,6 +106,13 @@ def manage_pressed(call: CallbackQuery, ctx: Context) -> None:
         buttons[index + 1], buttons[index] = buttons[index], buttons[index + 1]
         index += 1
     elif op == "del":
+        ctx.answer()
+        ctx.edit(
+            ctx.t("button_delete_confirm", text=buttons[index]["text"], url=buttons[index]["url"]),
+            keyboards.button_delete_confirm(ctx.t, draft, index),
+        )
+        return
+    elif op == "delok":
         buttons.pop(index)
         ctx.answer("button_deleted")
     else:

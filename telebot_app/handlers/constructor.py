@@ -12,6 +12,7 @@ from telebot_app.api_client import ApiError
 from telebot_app.context import Context
 from telebot_app.drafts import draft_from_mailing, has_schedule, new_draft
 from telebot_app.handlers.filters import prefix, register_answer
+from telebot_app.problems import field_lines, problem_lines, problem_text
 from telebot_app.states import Constructor
 from telebot_app.texts import Markup
 from telebot_app.times import NotATime, parse_send_time, show_time
@@ -91,10 +92,10 @@ def ask_next(ctx: Context, draft: dict) -> None:
     """Ask for the first missing field, or show the menu when nothing is missing."""
     if not draft.get("name"):
         ctx.set_state(Constructor.name)
-        ctx.reply("ask_name")
+        ctx.ask("ask_name")
     elif not draft.get("text"):
         ctx.set_state(Constructor.text)
-        ctx.reply("ask_text")
+        ctx.ask("ask_text")
     elif not has_schedule(draft):
         ask_time(ctx)
     else:
@@ -105,18 +106,15 @@ def ask_time(ctx: Context) -> None:
     """Ask for the send time in TIMEZONE."""
     ctx.set_state(Constructor.send_time)
     now = datetime.now(UTC).astimezone(ctx.zone)
-    ctx.reply("ask_time", zone=ctx.zone.key, example=f"{now + timedelta(days=1):%d.%m.%Y %H:%M}")
+    ctx.ask("ask_time", zone=ctx.zone.key, example=f"{now + timedelta(days=1):%d.%m.%Y %H:%M}")
 
 
 def show_menu(ctx: Context, draft: dict, edit: bool = False) -> None:
-    """The draft's summary and the menu."""
+    """The draft's summary and the menu (the one live menu: an earlier one loses its buttons)."""
     ctx.set_state(Constructor.menu)
     html = _summary(ctx, draft)
     markup = keyboards.constructor_menu(ctx.t, draft)
-    if edit:
-        ctx.edit(html, markup)
-    else:
-        ctx.send(html, markup)
+    ctx.menu_shown(ctx.edit(html, markup) if edit else ctx.send(html, markup).message_id)
 
 
 def _summary(ctx: Context, draft: dict) -> str:
@@ -157,15 +155,6 @@ def when(ctx: Context, draft: dict) -> str:
     return "—"
 
 
-def error_lines(ctx: Context, errors: dict[str, list[str]], fields: tuple[str, ...] | None = None) -> str:
-    """The API's messages (of `fields`, or all) as a bulleted list."""
-    lines = []
-    for field, messages in errors.items():
-        if fields is None or field in fields:
-            lines.extend(ctx.t("error_line", message=message) for message in messages)
-    return Markup("\n".join(lines))
-
-
 def current_draft(ctx: Context) -> dict | None:
     """The acting user's draft; without one the dialog is over (e.g. discarded elsewhere)."""
     draft = ctx.runtime.drafts.get(ctx.user_id)
@@ -176,11 +165,15 @@ def current_draft(ctx: Context) -> dict | None:
 
 
 # Inputs
-def message_html(message: Message) -> str:
-    """The HTML of a text: formatting made in the Telegram client becomes tags, typed tags stay."""
+def typed_text(message: Message) -> tuple[str, str]:
+    """The text and the format the API should read it in.
+
+    Formatting made in the Telegram client becomes HTML tags; a text without it is read by the
+    API as HTML when it parses cleanly, else as plain text ("auto").
+    """
     if any(entity.type in FORMATTING_ENTITIES for entity in message.entities or []):
-        return message.html_text
-    return message.text or ""
+        return message.html_text, "html"
+    return message.text or "", "auto"
 
 
 def name_given(message: Message, ctx: Context) -> None:
@@ -190,9 +183,34 @@ def name_given(message: Message, ctx: Context) -> None:
 
 
 def text_given(message: Message, ctx: Context) -> None:
-    """The message text, in HTML."""
-    text = message_html(message)
-    _answer(ctx, "text", text, lambda draft: {"text": text, "media": draft.get("media")}, "ask_text")
+    """The message text, kept as the HTML the API made of it; the admin hears how it was read."""
+    ctx.require_staff()
+    draft = current_draft(ctx)
+    if draft is None:
+        return
+    text, text_format = typed_text(message)
+    verdict = ctx.api.read_text(ctx.user_id, text, draft.get("media"), text_format)
+    problems = (verdict.get("errors") or {}).get("text")
+    if problems:
+        ctx.reply("invalid_answer", errors=problem_lines(ctx, problems))
+        ctx.ask("ask_text")
+        return
+    if text_format == "auto":
+        _tell_text_format(ctx, text, verdict)
+    draft["text"] = verdict["text"]
+    ctx.runtime.drafts.put(ctx.user_id, draft)
+    ask_next(ctx, draft)
+
+
+def _tell_text_format(ctx: Context, typed: str, verdict: dict) -> None:
+    """Say how a typed text was read, when it matters: as HTML, or as plain text that had to be escaped."""
+    why = verdict.get("html_problem")
+    if verdict.get("text_format") == "html":
+        ctx.reply("text_read_as_html")
+    elif why:
+        ctx.reply("text_read_as_plain_why", problem=problem_text(ctx.lang, why, ctx.zone))
+    elif verdict.get("text") != typed:
+        ctx.reply("text_read_as_plain")
 
 
 def _answer(ctx: Context, field: str, value: str, checked, ask_again: str) -> None:
@@ -206,8 +224,8 @@ def _answer(ctx: Context, field: str, value: str, checked, ask_again: str) -> No
         return
     errors = ctx.api.validate(ctx.user_id, checked(draft))
     if errors.get(field):
-        ctx.reply("invalid_answer", errors=error_lines(ctx, errors, (field,)))
-        ctx.reply(ask_again)
+        ctx.reply("invalid_answer", errors=field_lines(ctx, errors, (field,)))
+        ctx.ask(ask_again)
         return
     draft[field] = value
     ctx.runtime.drafts.put(ctx.user_id, draft)
@@ -230,7 +248,7 @@ def time_given(message: Message, ctx: Context) -> None:
     else:
         errors = ctx.api.validate(ctx.user_id, {"send_at": moment.isoformat()})
         if errors.get("send_at"):
-            ctx.reply("time_invalid", errors=error_lines(ctx, errors, ("send_at",)), zone=ctx.zone.key)
+            ctx.reply("time_invalid", errors=field_lines(ctx, errors, ("send_at",)), zone=ctx.zone.key)
             return
         draft.update(send_now=False, send_at=moment.isoformat())
     ctx.runtime.drafts.put(ctx.user_id, draft)
@@ -278,7 +296,7 @@ def _ask_field(state, key: str):
     def ask(ctx: Context, draft: dict) -> None:
         ctx.answer()
         ctx.set_state(state)
-        ctx.reply(key)
+        ctx.ask(key)
 
     return ask
 

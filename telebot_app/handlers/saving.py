@@ -1,4 +1,4 @@
-"""How a draft leaves the constructor: preview, test send, save (with version conflicts) and exit."""
+"""How a draft leaves the constructor: preview (a test send), save (with version conflicts) and exit."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from telebot_app.api_client import ApiError, ApiUnavailable
 from telebot_app.context import Context
 from telebot_app.drafts import message_part
 from telebot_app.handlers import constructor
+from telebot_app.problems import refusal_text
 from telebot_app.times import show_time
 
 # A mailing saved to go "now" is scheduled this far ahead and then started at once.
@@ -26,22 +27,17 @@ def _send_test(ctx: Context, draft: dict, done_key: str) -> bool:
         if exc.status in (403, 429):
             raise
         ctx.answer()
-        errors = exc.field_errors()
-        ctx.reply("test_failed", errors=constructor.error_lines(ctx, errors) if errors else exc.message)
+        ctx.reply("test_failed", errors=refusal_text(ctx, exc))
         return False
     ctx.answer(done_key)
     return True
 
 
 def _preview(ctx: Context, draft: dict) -> None:
+    """The mailing sent to the admin exactly as subscribers get it; the menu moves down below it."""
     ctx.reply("preview_intro")
     if _send_test(ctx, draft, "preview_sent"):
         constructor.show_menu(ctx, draft)
-
-
-def _test(ctx: Context, draft: dict) -> None:
-    if _send_test(ctx, draft, "test_sent"):
-        ctx.reply("test_sent")
 
 
 def _save_confirm(ctx: Context, draft: dict) -> None:
@@ -131,8 +127,7 @@ def _save_refused(ctx: Context, draft: dict, exc: ApiError) -> None:
             status=ctx.t(f"mstatus_{status}") if status else "—",
         )
     elif exc.status in (400, 422):
-        errors = exc.field_errors()
-        ctx.reply("save_invalid", errors=constructor.error_lines(ctx, errors) if errors else exc.message)
+        ctx.reply("save_invalid", errors=refusal_text(ctx, exc))
         constructor.show_menu(ctx, draft)
     else:
         raise exc
@@ -171,10 +166,10 @@ def _exit(ctx: Context, draft: dict) -> None:
 
 
 def register(bot: TeleBot) -> None:
-    """Register the menu's preview, test, save and exit actions."""
+    """Register the menu's preview, save and exit actions."""
     for action, handler in {
         "preview": _preview,
-        "test": _test,
+        "test": _preview,  # the Test button of menus sent before Preview did both
         "save": _save_confirm,
         "saveok": _save,
         "overwrite": _overwrite,

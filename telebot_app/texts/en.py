@@ -103,7 +103,6 @@ TEXTS = {
     "browser_cannot_delete": "Sending has already started, so the mailing can no longer be deleted.",
     "preview_failed": "(The preview could not be shown: {message})",
     "preview_unavailable": "Telegram or the service is not answering; try again shortly",
-    "seconds": "{count} s",
     "mailing_gone": "This mailing no longer exists.",
     "btn_goto": "Go to #…",
     "btn_edit": "✏ Edit",
@@ -159,7 +158,6 @@ TEXTS = {
     "btn_change_text": "✏ Text",
     "btn_change_time": "🕒 Time",
     "btn_preview": "👁 Preview",
-    "btn_test": "📨 Send me a test",
     "btn_save": "💾 Save",
     "btn_exit": "✖ Exit",
     "btn_done": "✔ Done",
@@ -187,11 +185,10 @@ TEXTS = {
     "audio or voice message.",
     "media_refused_video_note": "A round video message cannot be sent in a mailing. Send it as a "
     "normal video.",
-    "media_refused_other": "A {kind} cannot be attached to a mailing. Send a photo, GIF, video, document, "
-    "audio or voice message.",
+    "media_refused_other": "A mailing cannot carry {kind}. Send a photo, GIF, video, document, audio "
+    "or voice message.",
     "preview_intro": "👁 Preview — exactly as subscribers will see it:",
     "preview_sent": "Preview sent",
-    "test_sent": "A test copy has been sent to you.",
     "test_failed": "Telegram did not accept this mailing:\n{errors}",
     "save_confirm": "Save <b>{name}</b>? Send time: {send_at}.",
     "save_invalid": "Not saved:\n{errors}\nYour draft is kept.",
@@ -207,4 +204,166 @@ TEXTS = {
     "mailing_not_editable_now": "The mailing can no longer be changed: it is {status}. Your draft is kept.",
     "exit_confirm": "Discard this draft? Everything in it will be lost.",
     "draft_discarded": "The draft is discarded.",
+    # Roles and reports
+    "btn_reports_on": "🔔 Mailing reports: on",
+    "btn_reports_off": "🔕 Mailing reports: off",
+    "reports_turned_on": "Reports are on: you will get one after every mailing.",
+    "reports_turned_off": "Reports are off: mailing reports will no longer come to you.",
+    "role_now_admin": "You have been made an admin.\n/adminmenu — users' roles, scheduled mailings and your "
+    "reports; /newmailing — compose a mailing; /help — all commands.",
+    "role_now_moderator": "You have been made a moderator.\n/newmailing — compose a mailing; /adminmenu — "
+    "scheduled mailings and your reports; /help — all commands.",
+    "role_now_subscriber": "You are a subscriber now: the admin menu and composing mailings are no longer "
+    "yours. /help — all commands.",
+    # Dialogs: leaving, albums, confirmations
+    "leave_hint_draft": "/cancel leaves; your draft is kept.",
+    "stray_staff": "I am not asking you anything right now. /adminmenu opens the admin menu, "
+    "/newmailing composes a mailing.",
+    "stray_staff_draft": "I am not asking you anything right now. Your draft is kept: /newmailing "
+    "continues it. /adminmenu opens the admin menu.",
+    "media_album_first_kept": "That was an album, and a mailing carries one attachment, so only the "
+    "first file was added.",
+    "media_remove_confirm": "Remove the attachment ({kind}) from the mailing?",
+    "btn_yes_remove": "Yes, remove",
+    "button_delete_confirm": "Delete the button «{text}» ({url})?",
+    "btn_keep": "No, keep it",
+    "caption_offer": "This {kind} has a caption. Use the caption as the mailing's text and the {kind} "
+    "as its attachment?",
+    "btn_caption_both": "Yes, text and attachment",
+    "btn_caption_text": "Only the text, no file",
+    "btn_caption_neither": "No, I will send the text",
+    "content_location": "a location",
+    "content_contact": "a contact",
+    "content_poll": "a poll",
+    "content_dice": "an animated emoji",
+    "content_venue": "a venue",
+    "content_game": "a game",
+    "content_story": "a story",
+    "content_invoice": "an invoice",
+    "content_giveaway": "a giveaway",
+    "content_gift": "a gift",
+    "content_other": "this kind of message",
+    # How a typed text was read
+    "text_read_as_html": "Read as HTML: the tags become formatting.",
+    "text_read_as_plain": "Read as plain text: subscribers will see it exactly as you typed it.",
+    "text_read_as_plain_why": "Read as plain text: subscribers will see it exactly as you typed it, tags "
+    "included. For HTML formatting, fix this and send the text again: {problem}",
+    # Validation problems (API codes); "at character N" counts from 1
+    "problem_required": "This field is required.",
+    "problem_invalid": "This value is not valid.",
+    "problem_null": "This field may not be empty (null).",
+    "problem_unknown": "There is no such field.",
+    "problem_type": "The value has the wrong type.",
+    "problem_nul_character": "Text may not contain the NUL character (U+0000).",
+    "problem_name_not_text": "The name must be text.",
+    "problem_name_empty": "The name is empty: give the mailing a short internal name.",
+    "problem_name_too_long": "The name is {length} characters long; the limit is {limit}. Shorten it.",
+    "problem_text_not_text": "The text must be a string of HTML.",
+    "problem_text_empty": "The text is empty: write the message text.",
+    "problem_text_too_long": "The text is {length} characters long without its formatting; the limit is "
+    "{limit}. "
+    "Shorten it by {excess}.",
+    "problem_html_unclosed_tag": "The &lt;{tag}&gt; tag at character {at} is never closed: add "
+    "&lt;/{tag}&gt;.",
+    "problem_html_unescaped_amp": "The '&amp;' at character {at} must be written as &amp;amp;.",
+    "problem_html_bad_char_code": "{entity} at character {at} is not a valid character code: write &amp;amp; "
+    "for a literal '&amp;'.",
+    "problem_html_unknown_entity": "Telegram does not know the entity {entity} at character {at}: only "
+    "&amp;lt; &amp;gt; &amp;amp; &amp;quot; and numeric ones like &amp;#160;. Write &amp;amp; for a literal "
+    "'&amp;'.",
+    "problem_html_unescaped_lt": "The '&lt;' at character {at} must be written as &amp;lt;.",
+    "problem_html_br": "Telegram does not support &lt;br&gt; (character {at}): use a line break instead.",
+    "problem_html_unknown_tag": "Telegram does not know the tag &lt;{tag}&gt; at character {at}. It allows "
+    "only {allowed}.",
+    "problem_html_unfinished_tag": "The tag {tag} at character {at} has no closing '&gt;': finish the tag, "
+    "or "
+    "write &amp;lt; for a literal '&lt;'.",
+    "problem_html_closing_tag_attributes": "The closing tag &lt;/{tag}&gt; at character {at} cannot have "
+    "attributes.",
+    "problem_html_unopened_tag": "&lt;/{tag}&gt; at character {at} has no opening &lt;{tag}&gt;: remove it "
+    "or "
+    "add &lt;{tag}&gt;.",
+    "problem_html_misnested_tag": "&lt;/{tag}&gt; at character {at} closes &lt;{tag}&gt; while "
+    "&lt;{open_tag}&gt; "
+    "(character {open_at}) is still open: add &lt;/{open_tag}&gt; first.",
+    "problem_html_self_closing_tag": "&lt;{tag}/&gt; at character {at}: Telegram has no self-closing tags; "
+    "write &lt;{tag}&gt;…&lt;/{tag}&gt;.",
+    "problem_html_unexpected_character": "Unexpected '{character}' at character {at} inside the "
+    "&lt;{tag}&gt; "
+    "tag.",
+    "problem_html_unclosed_quote": "The {attribute} value at character {at} has no closing {quote}.",
+    "problem_html_formatting_in_code": "&lt;{tag}&gt; at character {at} is inside &lt;{block}&gt; (character "
+    "{block_at}), and Telegram allows no formatting in code blocks: move it outside.",
+    "problem_html_nested_tag": "&lt;{tag}&gt; at character {at} is inside another &lt;{tag}&gt; (character "
+    "{outer_at}): close that one first with &lt;/{tag}&gt;.",
+    "problem_html_span_class": '&lt;span&gt; at character {at} needs class="tg-spoiler": Telegram supports '
+    "no other spans.",
+    "problem_html_emoji_id": "&lt;tg-emoji&gt; at character {at} needs a numeric emoji-id, like "
+    'emoji-id="5368324170671202".',
+    "problem_html_link_no_href": "The &lt;a&gt; link at character {at} has no href: write "
+    '&lt;a href="https://example.com"&gt;.',
+    "problem_html_link_empty_href": "The &lt;a&gt; link at character {at} has an empty href: put the address "
+    'in href="…".',
+    "problem_html_link_has_space": "The &lt;a&gt; link at character {at} contains a space: remove it or "
+    "write "
+    "it as %20.",
+    "problem_html_link_too_long": "The &lt;a&gt; link at character {at} is {length} characters long; the "
+    "limit "
+    "is {limit}.",
+    "problem_html_link_invalid": "The &lt;a&gt; link at character {at} is not a valid address.",
+    "problem_html_link_wrong_scheme": "The &lt;a&gt; link at character {at} must start with http://, "
+    "https://, "
+    "tg:// or mailto: (it starts with '{got}').",
+    "problem_html_link_no_host": "The &lt;a&gt; link at character {at} has no host: write it like "
+    "{scheme}://example.com/page.",
+    "problem_html_link_incomplete": "The &lt;a&gt; link at character {at} has nothing after {url}: complete "
+    "the address.",
+    "problem_buttons_not_list": 'Buttons must be a list of {{"text": …, "url": …}}.',
+    "problem_buttons_too_many": "There are {count} buttons; the limit is {limit}. Remove {excess}.",
+    "problem_button_not_object": 'Button {button} must be {{"text": …, "url": …}}.',
+    "problem_button_text_empty": "Button {button} has no label: write one.",
+    "problem_button_text_too_long": "The label of button {button} is {length} characters long; the limit is "
+    "{limit}.",
+    "problem_button_link_missing": "Button {button} has no link: add an http://, https:// or tg:// link.",
+    "problem_button_link_has_space": "The link of button {button} contains a space: remove it or write it "
+    "as %20.",
+    "problem_button_link_too_long": "The link of button {button} is {length} characters long; the limit is "
+    "{limit}.",
+    "problem_button_link_invalid": "The link of button {button} is not a valid address.",
+    "problem_button_link_wrong_scheme": "The link of button {button} must start with http://, https:// or "
+    "tg:// "
+    "(it starts with '{got}').",
+    "problem_button_link_no_host": "The link of button {button} has no host: write it like "
+    "{scheme}://example.com/page.",
+    "problem_button_link_incomplete": "The link of button {button} has nothing after {url}: complete the "
+    "address.",
+    "problem_media_not_object": 'Media must be {{"type": …, "file_id": …}}.',
+    "problem_media_type_unsupported": "Media of type '{type}' is not supported. Use one of: {types}.",
+    "problem_media_file_missing": "The media file is missing: send the file to the bot or give an http(s) "
+    "link "
+    "to it.",
+    "problem_media_file_id_invalid": "This is not a Telegram file_id: send the file to the bot again.",
+    "problem_media_link_has_space": "The media link contains a space: remove it or write it as %20.",
+    "problem_media_link_too_long": "The media link is {length} characters long; the limit is {limit}.",
+    "problem_media_link_invalid": "The media link is not a valid address.",
+    "problem_media_link_wrong_scheme": "The media link must start with http:// or https:// (it starts with "
+    "'{got}').",
+    "problem_media_link_no_host": "The media link has no host: write it like {scheme}://example.com/page.",
+    "problem_send_at_not_time": "The send time must be a date and time, e.g. 2025-05-01T09:00:00+03:00.",
+    "problem_send_at_no_timezone": "The send time has no timezone: add a UTC offset, e.g. "
+    "2025-05-01T09:00:00+03:00.",
+    "problem_send_at_not_future": "Send time {send_at} is not in the future (it is now {now}): choose a "
+    "later "
+    "time.",
+    # API refusals (the error's code and details)
+    "problem_validation_error": "Some fields are not valid.",
+    "problem_bad_request": "The request could not be understood.",
+    "problem_not_found": "It is not there any more: perhaps it was deleted.",
+    "problem_conflict": "The data changed meanwhile. Reload it and try again.",
+    "problem_wrong_status": "This cannot be done now: the mailing is {status}.",
+    "problem_version_conflict": "Someone else changed this mailing meanwhile: open it again and repeat your "
+    "change.",
+    "problem_last_admin": "This is the last admin: make someone else admin first.",
+    "problem_telegram_error": "Telegram answered with an error: {description}",
+    "problem_telegram_unavailable": "Telegram cannot be reached right now. Try again in a few seconds.",
 }

@@ -106,7 +106,6 @@ TEXTS = {
     "browser_cannot_delete": "Отправка уже началась, удалить рассылку нельзя.",
     "preview_failed": "(Показать рассылку не удалось: {message})",
     "preview_unavailable": "Telegram или сервис не отвечает — попробуйте чуть позже",
-    "seconds": "{count} с",
     "mailing_gone": "Этой рассылки больше нет.",
     "btn_goto": "Перейти к №…",
     "btn_edit": "✏ Изменить",
@@ -163,7 +162,6 @@ TEXTS = {
     "btn_change_text": "✏ Текст",
     "btn_change_time": "🕒 Время",
     "btn_preview": "👁 Предпросмотр",
-    "btn_test": "📨 Тест себе",
     "btn_save": "💾 Сохранить",
     "btn_exit": "✖ Выйти",
     "btn_done": "✔ Готово",
@@ -189,11 +187,10 @@ TEXTS = {
     "media_refused_sticker": "Стикер нельзя отправить в рассылке. Пришлите фото, GIF, видео, документ, "
     "аудио или голосовое.",
     "media_refused_video_note": "Кружок нельзя отправить в рассылке. Пришлите его как обычное видео.",
-    "media_refused_other": "Такое вложение ({kind}) в рассылку не добавить. Пришлите фото, GIF, видео, "
-    "документ, аудио или голосовое.",
+    "media_refused_other": "В рассылку нельзя добавить {kind}. Пришлите фото, GIF, видео, документ, "
+    "аудио или голосовое сообщение.",
     "preview_intro": "👁 Предпросмотр — ровно так рассылку увидят подписчики:",
     "preview_sent": "Предпросмотр отправлен",
-    "test_sent": "Тестовая копия отправлена вам.",
     "test_failed": "Telegram не принял эту рассылку:\n{errors}",
     "save_confirm": "Сохранить рассылку <b>{name}</b>? Время отправки: {send_at}.",
     "save_invalid": "Рассылка не сохранена:\n{errors}\nЧерновик сохранён.",
@@ -208,4 +205,163 @@ TEXTS = {
     "mailing_not_editable_now": "Рассылку уже нельзя изменить: она {status}. Черновик сохранён.",
     "exit_confirm": "Удалить этот черновик? Всё, что в нём, пропадёт.",
     "draft_discarded": "Черновик удалён.",
+    # Роли и отчёты
+    "btn_reports_on": "🔔 Отчёты о рассылках: включены",
+    "btn_reports_off": "🔕 Отчёты о рассылках: выключены",
+    "reports_turned_on": "Отчёты включены: после каждой рассылки вам придёт отчёт.",
+    "reports_turned_off": "Отчёты выключены: после рассылок они больше не будут вам приходить.",
+    "role_now_admin": "Вас назначили администратором.\n/adminmenu — роли пользователей, запланированные "
+    "рассылки и ваши отчёты, /newmailing — новая рассылка, /help — все команды.",
+    "role_now_moderator": "Вас назначили модератором.\n/newmailing — новая рассылка, /adminmenu — "
+    "запланированные рассылки и ваши отчёты, /help — все команды.",
+    "role_now_subscriber": "Теперь вы подписчик: меню администратора и создание рассылок вам больше "
+    "недоступны. /help — все команды.",
+    # Диалоги: выход, альбомы, подтверждения
+    "leave_hint_draft": "/cancel — выйти; черновик сохранится.",
+    "stray_staff": "Сейчас я ничего у вас не спрашиваю. /adminmenu — меню администратора, "
+    "/newmailing — новая рассылка.",
+    "stray_staff_draft": "Сейчас я ничего у вас не спрашиваю. Черновик сохранён: чтобы продолжить, "
+    "отправьте /newmailing. /adminmenu — меню администратора.",
+    "media_album_first_kept": "Это альбом, а в рассылке может быть только одно вложение, поэтому "
+    "добавлен только первый файл.",
+    "media_remove_confirm": "Убрать вложение ({kind}) из рассылки?",
+    "btn_yes_remove": "Да, убрать",
+    "button_delete_confirm": "Удалить кнопку «{text}» ({url})?",
+    "btn_keep": "Нет, оставить",
+    "caption_offer": "У этого файла ({kind}) есть подпись. Сделать подпись текстом рассылки, "
+    "а файл — её вложением?",
+    "btn_caption_both": "Да, текст и вложение",
+    "btn_caption_text": "Только текст, без файла",
+    "btn_caption_neither": "Нет, пришлю текст отдельно",
+    "content_location": "геопозицию",
+    "content_contact": "контакт",
+    "content_poll": "опрос",
+    "content_dice": "анимированный эмодзи",
+    "content_venue": "место на карте",
+    "content_game": "игру",
+    "content_story": "историю",
+    "content_invoice": "счёт на оплату",
+    "content_giveaway": "розыгрыш",
+    "content_gift": "подарок",
+    "content_other": "такое сообщение",
+    # Как прочитан набранный текст
+    "text_read_as_html": "Текст принят как HTML: теги станут оформлением.",
+    "text_read_as_plain": "Текст принят как обычный: подписчики увидят его ровно таким, каким вы его "
+    "написали.",
+    "text_read_as_plain_why": "Текст принят как обычный: подписчики увидят его ровно таким, каким вы его "
+    "написали, вместе с тегами. Если нужно HTML-оформление, исправьте ошибку и пришлите текст заново: "
+    "{problem}",
+    # Ошибки проверки (коды API); «в позиции N» считает символы с 1
+    "problem_required": "Это поле обязательно.",
+    "problem_invalid": "Недопустимое значение.",
+    "problem_null": "Это поле не может быть пустым (null).",
+    "problem_unknown": "Такого поля нет.",
+    "problem_type": "Неверный тип данных.",
+    "problem_nul_character": "В тексте не может быть символа NUL (U+0000).",
+    "problem_name_not_text": "Название должно быть текстом.",
+    "problem_name_empty": "Название пустое: придумайте короткое внутреннее название.",
+    "problem_name_too_long": "Название длиннее {limit} символов (сейчас {length}). Сократите его.",
+    "problem_text_not_text": "Текст рассылки должен быть строкой HTML.",
+    "problem_text_empty": "Текст пустой: напишите текст рассылки.",
+    "problem_text_too_long": "Текст без учёта оформления длиннее {limit} символов (сейчас {length}): "
+    "сократите его на {excess}.",
+    "problem_html_unclosed_tag": "Тег &lt;{tag}&gt; в позиции {at} не закрыт: добавьте &lt;/{tag}&gt;.",
+    "problem_html_unescaped_amp": "Знак «&amp;» в позиции {at} нужно записать как &amp;amp;.",
+    "problem_html_bad_char_code": "{entity} в позиции {at} — не код символа. Чтобы написать сам знак "
+    "«&amp;», "
+    "пишите &amp;amp;.",
+    "problem_html_unknown_entity": "Мнемоники {entity} (позиция {at}) Telegram не знает: он понимает только "
+    "&amp;lt; &amp;gt; &amp;amp; &amp;quot; и числовые коды вроде &amp;#160;. Сам знак «&amp;» пишите как "
+    "&amp;amp;.",
+    "problem_html_unescaped_lt": "Знак «&lt;» в позиции {at} нужно записать как &amp;lt;.",
+    "problem_html_br": "Тег &lt;br&gt; в позиции {at} Telegram не поддерживает: просто перенесите строку.",
+    "problem_html_unknown_tag": "Тега &lt;{tag}&gt; (позиция {at}) Telegram не знает. Можно только такие: "
+    "{allowed}.",
+    "problem_html_unfinished_tag": "Тег {tag} в позиции {at} не закрыт знаком «&gt;»: допишите тег, а если "
+    "нужен "
+    "сам знак «&lt;», пишите &amp;lt;.",
+    "problem_html_closing_tag_attributes": "У закрывающего тега &lt;/{tag}&gt; в позиции {at} не может быть "
+    "атрибутов.",
+    "problem_html_unopened_tag": "У тега &lt;/{tag}&gt; в позиции {at} нет открывающего &lt;{tag}&gt;: "
+    "уберите его или добавьте &lt;{tag}&gt;.",
+    "problem_html_misnested_tag": "&lt;/{tag}&gt; в позиции {at} закрывает &lt;{tag}&gt;, но внутри ещё "
+    "открыт "
+    "&lt;{open_tag}&gt; (позиция {open_at}): сначала добавьте &lt;/{open_tag}&gt;.",
+    "problem_html_self_closing_tag": "&lt;{tag}/&gt; в позиции {at}: самозакрывающихся тегов в Telegram нет, "
+    "пишите &lt;{tag}&gt;…&lt;/{tag}&gt;.",
+    "problem_html_unexpected_character": "Лишний знак «{character}» в позиции {at} внутри тега "
+    "&lt;{tag}&gt;.",
+    "problem_html_unclosed_quote": "Значение атрибута {attribute} в позиции {at} не закрыто кавычкой "
+    "{quote}.",
+    "problem_html_formatting_in_code": "&lt;{tag}&gt; в позиции {at} стоит внутри &lt;{block}&gt; (позиция "
+    "{block_at}), а в блоках кода Telegram оформление не разрешает: вынесите тег наружу.",
+    "problem_html_nested_tag": "&lt;{tag}&gt; в позиции {at} вложен в другой &lt;{tag}&gt; (позиция "
+    "{outer_at}): "
+    "сначала закройте тот — добавьте &lt;/{tag}&gt;.",
+    "problem_html_span_class": 'У &lt;span&gt; в позиции {at} должен быть class="tg-spoiler": других '
+    "&lt;span&gt; Telegram не поддерживает.",
+    "problem_html_emoji_id": "У &lt;tg-emoji&gt; в позиции {at} должен быть числовой emoji-id, например "
+    'emoji-id="5368324170671202".',
+    "problem_html_link_no_href": "У ссылки &lt;a&gt; в позиции {at} нет href: напишите "
+    '&lt;a href="https://example.com"&gt;.',
+    "problem_html_link_empty_href": "У ссылки &lt;a&gt; в позиции {at} пустой href: впишите адрес в "
+    'href="…".',
+    "problem_html_link_has_space": "В ссылке &lt;a&gt; в позиции {at} есть пробел: уберите его или замените "
+    "на %20.",
+    "problem_html_link_too_long": "Ссылка &lt;a&gt; в позиции {at} длиннее {limit} символов (сейчас "
+    "{length}).",
+    "problem_html_link_invalid": "Ссылка &lt;a&gt; в позиции {at} не похожа на адрес.",
+    "problem_html_link_wrong_scheme": "Ссылка &lt;a&gt; в позиции {at} должна начинаться с http://, "
+    "https://, "
+    "tg:// или mailto: (сейчас «{got}»).",
+    "problem_html_link_no_host": "В ссылке &lt;a&gt; в позиции {at} нет адреса сайта. Пример: "
+    "{scheme}://example.com/page.",
+    "problem_html_link_incomplete": "Ссылка &lt;a&gt; в позиции {at} обрывается на {url}: допишите адрес.",
+    "problem_buttons_not_list": 'Кнопки должны быть списком вида {{"text": …, "url": …}}.',
+    "problem_buttons_too_many": "Кнопок слишком много: можно не больше {limit}, а сейчас {count}. "
+    "Уберите лишние ({excess}).",
+    "problem_button_not_object": 'Кнопка {button}: нужен объект вида {{"text": …, "url": …}}.',
+    "problem_button_text_empty": "Кнопка {button}: нет надписи — напишите её.",
+    "problem_button_text_too_long": "Кнопка {button}: надпись длиннее {limit} символов (сейчас {length}).",
+    "problem_button_link_missing": "Кнопка {button}: нет ссылки — добавьте ссылку http://, https:// или "
+    "tg://.",
+    "problem_button_link_has_space": "Кнопка {button}: в ссылке есть пробел — уберите его или замените на "
+    "%20.",
+    "problem_button_link_too_long": "Кнопка {button}: ссылка длиннее {limit} символов (сейчас {length}).",
+    "problem_button_link_invalid": "Кнопка {button}: ссылка не похожа на адрес.",
+    "problem_button_link_wrong_scheme": "Кнопка {button}: ссылка должна начинаться с http://, https:// или "
+    "tg:// "
+    "(сейчас «{got}»).",
+    "problem_button_link_no_host": "Кнопка {button}: в ссылке нет адреса сайта. Пример: "
+    "{scheme}://example.com/page.",
+    "problem_button_link_incomplete": "Кнопка {button}: ссылка обрывается на {url} — допишите адрес.",
+    "problem_media_not_object": 'Вложение должно быть объектом вида {{"type": …, "file_id": …}}.',
+    "problem_media_type_unsupported": "Вложения типа «{type}» не поддерживаются. Можно: {types}.",
+    "problem_media_file_missing": "Нет файла вложения: пришлите файл боту или дайте ссылку http(s) на него.",
+    "problem_media_file_id_invalid": "Это не file_id Telegram: пришлите файл боту ещё раз.",
+    "problem_media_link_has_space": "В ссылке на вложение есть пробел: уберите его или замените на %20.",
+    "problem_media_link_too_long": "Ссылка на вложение длиннее {limit} символов (сейчас {length}).",
+    "problem_media_link_invalid": "Ссылка на вложение не похожа на адрес.",
+    "problem_media_link_wrong_scheme": "Ссылка на вложение должна начинаться с http:// или https:// "
+    "(сейчас «{got}»).",
+    "problem_media_link_no_host": "В ссылке на вложение нет адреса сайта. Пример: "
+    "{scheme}://example.com/page.",
+    "problem_send_at_not_time": "Время отправки должно быть датой и временем, например "
+    "2025-05-01T09:00:00+03:00.",
+    "problem_send_at_no_timezone": "У времени отправки нет часового пояса: добавьте смещение от UTC, "
+    "например "
+    "2025-05-01T09:00:00+03:00.",
+    "problem_send_at_not_future": "Время отправки {send_at} уже наступило или прошло (сейчас {now}): "
+    "выберите более позднее.",
+    # Отказы API (код ошибки и её details)
+    "problem_validation_error": "Некоторые поля заполнены неверно.",
+    "problem_bad_request": "Запрос не удалось разобрать.",
+    "problem_not_found": "Этого уже нет: возможно, его удалили.",
+    "problem_conflict": "Данные тем временем изменились. Обновите их и попробуйте ещё раз.",
+    "problem_wrong_status": "Сейчас это сделать нельзя: рассылка {status}.",
+    "problem_version_conflict": "Рассылку тем временем изменил кто-то другой: откройте её заново и повторите "
+    "правку.",
+    "problem_last_admin": "Это последний администратор: сначала назначьте другого.",
+    "problem_telegram_error": "Telegram ответил ошибкой: {description}",
+    "problem_telegram_unavailable": "Telegram сейчас недоступен. Попробуйте через несколько секунд.",
 }

@@ -25,6 +25,7 @@ from webapi.domain import (
     WrongStatus,
 )
 from webapi.errors import domain_response
+from webapi.problems import problem
 
 CLI = Actor(subject="cli", tg_id=None, role="admin")
 
@@ -98,7 +99,12 @@ def test_services_raise_domain_errors_without_a_request(app):
         (WrongStatus("sending", "scheduled", "changed"), 409, "wrong_status", {"status": "sending"}),
         (VersionConflict(3), 409, "version_conflict", {"current_version": 3}),
         (LastAdmin(), 409, "last_admin", None),
-        (InvalidDraft({"text": ["Required."]}), 422, "validation_error", {"text": ["Required."]}),
+        (
+            InvalidDraft({"text": [problem("required")]}),
+            422,
+            "validation_error",
+            {"text": [{"code": "required", "params": {}, "message": "This field is required."}]},
+        ),
         (IdempotencyKeyReused(5), 422, "idempotency_key_reused", {"mailing_id": 5}),
         (NotAllowed("This needs the admin role."), 403, "forbidden", None),
         (InvalidKey(), 403, "invalid_key", None),

@@ -64,7 +64,20 @@ def test_invalid_mailing_is_refused_with_field_errors_and_nothing_saved(client, 
     assert response.status_code == 422
     details = response.json["error"]["details"]
     assert set(details) == {"text", "send_at", "buttons"}
-    assert "Button 1" in details["buttons"][0]
+    assert details["text"] == [
+        {
+            "code": "html_unclosed_tag",
+            "params": {"tag": "b", "at": 1},
+            "message": "Unclosed <b> tag opened at character 1: add </b>.",
+        }
+    ]
+    assert [problem["code"] for problem in details["send_at"]] == ["send_at_not_future"]
+    (button,) = details["buttons"]
+    assert (button["code"], button["params"]) == (
+        "button_link_wrong_scheme",
+        {"button": 1, "got": "javascript:"},
+    )
+    assert "Button 1" in button["message"]
     from webapi.models import Mailing
 
     assert db_session.query(Mailing).count() == 0
@@ -169,7 +182,18 @@ def test_validate_checks_partial_drafts_and_saves_nothing(client, admin, db_sess
     bad = client.post("/api/v1/mailings/validate", headers=admin, json={"text": "<foo>x</foo>"})
     assert bad.status_code == 200
     assert bad.json["valid"] is False
-    assert "<foo>" in bad.json["errors"]["text"][0]
+    (problem,) = bad.json["errors"]["text"]
+    assert (problem["code"], problem["params"]["tag"], problem["params"]["at"]) == (
+        "html_unknown_tag",
+        "foo",
+        1,
+    )
+    assert "<foo>" in problem["message"]
+    assert (bad.json["text"], bad.json["text_format"], bad.json["html_problem"]) == (
+        "<foo>x</foo>",
+        "html",
+        None,
+    )
     from webapi.models import Mailing
 
     assert db_session.query(Mailing).count() == 0
@@ -256,3 +280,54 @@ def test_concurrent_repeats_of_one_key_make_one_mailing(live_api, admin, db_sess
     assert sorted(status for status, _ in answers) == [200] * 7 + [201]
     assert len({mailing_id for _, mailing_id in answers}) == 1
     assert db_session.query(Mailing).count() == 1
+
+
+def test_field_errors_of_the_schemas_take_the_same_shape(client, admin):
+    response = client.post(
+        "/api/v1/mailings/validate", headers=admin, json={"name": 5, "colour": "red", "text_format": "rtf"}
+    )
+    assert response.status_code == 422
+    details = response.json["error"]["details"]
+    assert details["name"] == [{"code": "invalid", "params": {}, "message": "Not a valid string."}]
+    assert details["colour"] == [{"code": "unknown", "params": {}, "message": "Unknown field."}]
+    assert [problem["code"] for problem in details["text_format"]] == ["invalid"]
+
+
+@pytest.mark.parametrize(
+    ("text", "text_format", "stored", "used", "why"),
+    [
+        ("Tom & Jerry: 5 < 6", "auto", "Tom &amp; Jerry: 5 &lt; 6", "plain", None),
+        ("<b>Sale</b> & more", "plain", "&lt;b>Sale&lt;/b> &amp; more", "plain", None),
+        ("<b>Sale</b> starts", "auto", "<b>Sale</b> starts", "html", None),
+        ("<b>Sale starts", "auto", "&lt;b>Sale starts", "plain", "html_unclosed_tag"),
+    ],
+)
+def test_validate_reads_the_text_in_the_format_asked(client, admin, text, text_format, stored, used, why):
+    body = {"text": text, "text_format": text_format}
+    response = client.post("/api/v1/mailings/validate", headers=admin, json=body)
+    assert response.status_code == 200
+    assert (response.json["valid"], response.json["text"], response.json["text_format"]) == (
+        True,
+        stored,
+        used,
+    )
+    assert (response.json["html_problem"] or {}).get("code") == why
+
+
+def test_plain_text_is_refused_as_html_by_default_and_stored_escaped_when_asked(client, admin):
+    refused = client.post("/api/v1/mailings/validate", headers=admin, json={"text": "Tom & Jerry: 5 < 6"})
+    assert refused.json["valid"] is False
+    assert refused.json["errors"]["text"][0]["code"] == "html_unescaped_amp"
+
+    created = client.post(
+        "/api/v1/mailings", headers=admin, json=_draft(text="Tom & Jerry: 5 < 6", text_format="plain")
+    )
+    assert created.status_code == 201, created.json
+    assert created.json["text"] == "Tom &amp; Jerry: 5 &lt; 6"
+    changed = client.patch(
+        f"/api/v1/mailings/{created.json['id']}",
+        headers=admin,
+        json={"version": 1, "text": "<i>Tom</i> & Jerry", "text_format": "auto"},
+    )
+    assert changed.status_code == 200, changed.json
+    assert changed.json["text"] == "&lt;i>Tom&lt;/i> &amp; Jerry"

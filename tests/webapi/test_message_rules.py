@@ -9,6 +9,7 @@ from webapi.message_rules import (
     CAPTION_LIMIT,
     MEDIA_TYPES,
     TEXT_LIMIT,
+    as_html,
     check_buttons,
     check_media,
     check_name,
@@ -17,6 +18,7 @@ from webapi.message_rules import (
     fits_caption,
     validate_draft,
 )
+from webapi.problems import TEMPLATES
 from webapi.telegram_html import ALLOWED_TAGS, HtmlError, ParsedText, parse_html, visible_length
 
 NOW = datetime(2025, 5, 1, 9, 0, tzinfo=UTC)
@@ -46,6 +48,13 @@ def in_code(tag, at, block):
         f"<{tag}> at character {at} is inside <{block}> (opened at character 1): "
         "Telegram allows no formatting in code blocks; move it outside."
     )
+
+
+def messages(problems):
+    """The English messages of a check's problems, by field for a whole draft."""
+    if isinstance(problems, dict):
+        return {field: messages(found) for field, found in problems.items()}
+    return [problem.message for problem in problems]
 
 
 def entity(kind, offset, length, **extra):
@@ -288,7 +297,7 @@ def test_visible_length_counts_utf16_code_units(text, length):
     ids=["plain", "bold", "link", "entities", "emoji"],
 )
 def test_text_at_the_limit_is_accepted(text):
-    assert check_text(text, has_media=False) == []
+    assert messages(check_text(text, has_media=False)) == []
 
 
 @pytest.mark.parametrize(
@@ -302,7 +311,7 @@ def test_text_at_the_limit_is_accepted(text):
     ids=["plain", "italic", "emoji", "4100"],
 )
 def test_text_over_the_limit_says_by_how_much(text, length):
-    assert check_text(text, has_media=False) == [
+    assert messages(check_text(text, has_media=False)) == [
         f"Text is {length} characters after formatting is removed; the limit is 4096. "
         f"Shorten it by {length - 4096}."
     ]
@@ -310,20 +319,22 @@ def test_text_over_the_limit_says_by_how_much(text, length):
 
 @pytest.mark.parametrize("text", ["", "   \n ", "<b></b>", "<b> </b>"])
 def test_empty_text_is_refused_without_media_and_allowed_with_it(text):
-    assert check_text(text, has_media=False) == ["Text is empty: write the message text."]
-    assert check_text(text, has_media=True) == []
+    assert messages(check_text(text, has_media=False)) == ["Text is empty: write the message text."]
+    assert messages(check_text(text, has_media=True)) == []
 
 
 def test_long_text_with_media_is_allowed_up_to_the_text_limit():
-    assert check_text("a" * 2000, has_media=True) == []
-    assert check_text("a" * 4097, has_media=True) == [
+    assert messages(check_text("a" * 2000, has_media=True)) == []
+    assert messages(check_text("a" * 4097, has_media=True)) == [
         "Text is 4097 characters after formatting is removed; the limit is 4096. Shorten it by 1."
     ]
 
 
 def test_text_reports_html_errors_and_wrong_types():
-    assert check_text("<b>x", has_media=False) == ["Unclosed <b> tag opened at character 1: add </b>."]
-    assert check_text(None, has_media=False) == ["Text must be a string of HTML."]
+    assert messages(check_text("<b>x", has_media=False)) == [
+        "Unclosed <b> tag opened at character 1: add </b>."
+    ]
+    assert messages(check_text(None, has_media=False)) == ["Text must be a string of HTML."]
 
 
 @pytest.mark.parametrize(
@@ -355,7 +366,7 @@ def test_fits_caption_counts_visible_utf16_length(text, fits):
     ],
 )
 def test_check_name(name, errors):
-    assert check_name(name) == errors
+    assert messages(check_name(name)) == errors
 
 
 # --- buttons ----------------------------------------------------------------------------------
@@ -371,7 +382,7 @@ def test_check_name(name, errors):
     ],
 )
 def test_button_links_that_telegram_accepts(url):
-    assert check_buttons([{"text": "Open", "url": url}]) == []
+    assert messages(check_buttons([{"text": "Open", "url": url}])) == []
 
 
 @pytest.mark.parametrize(
@@ -392,7 +403,7 @@ def test_button_links_that_telegram_accepts(url):
 def test_button_links_that_telegram_refuses(url, problem):
     buttons = [{"text": "Fine", "url": "https://ok.com"}, {"text": "Bad", "url": url}]
 
-    assert check_buttons(buttons) == [f"Button 2: {problem}"]
+    assert messages(check_buttons(buttons)) == [f"Button 2: {problem}"]
 
 
 @pytest.mark.parametrize(
@@ -413,18 +424,18 @@ def test_button_links_that_telegram_refuses(url, problem):
     ],
 )
 def test_button_labels(button, problems):
-    assert check_buttons([button]) == problems
+    assert messages(check_buttons([button])) == problems
 
 
 def test_button_count_limit():
     button = {"text": "Go", "url": "https://e.com"}
 
-    assert check_buttons([button] * BUTTONS_LIMIT) == []
-    assert check_buttons([button] * (BUTTONS_LIMIT + 1)) == [
+    assert messages(check_buttons([button] * BUTTONS_LIMIT)) == []
+    assert messages(check_buttons([button] * (BUTTONS_LIMIT + 1))) == [
         "There are 101 buttons; the limit is 100. Remove 1."
     ]
-    assert check_buttons(None) == []
-    assert check_buttons("Go") == ['Buttons must be a list of {"text": …, "url": …}.']
+    assert messages(check_buttons(None)) == []
+    assert messages(check_buttons("Go")) == ['Buttons must be a list of {"text": …, "url": …}.']
 
 
 # --- media ------------------------------------------------------------------------------------
@@ -432,7 +443,7 @@ def test_button_count_limit():
 
 @pytest.mark.parametrize("kind", MEDIA_TYPES)
 def test_every_media_type_is_accepted(kind):
-    assert check_media({"type": kind, "file_id": PHOTO["file_id"]}) == []
+    assert messages(check_media({"type": kind, "file_id": PHOTO["file_id"]})) == []
 
 
 @pytest.mark.parametrize(
@@ -457,7 +468,7 @@ def test_every_media_type_is_accepted(kind):
     ],
 )
 def test_check_media(media, errors):
-    assert check_media(media) == errors
+    assert messages(check_media(media)) == errors
 
 
 # --- send time --------------------------------------------------------------------------------
@@ -480,7 +491,7 @@ def test_check_media(media, errors):
     ids=["future", "future-msk", "exactly-now", "now-in-msk", "past", "naive", "string"],
 )
 def test_check_send_at(send_at, errors):
-    assert check_send_at(send_at, NOW) == errors
+    assert messages(check_send_at(send_at, NOW)) == errors
 
 
 def test_check_send_at_needs_an_aware_now():
@@ -540,7 +551,7 @@ def valid_draft(**changes):
     ],
 )
 def test_validate_full_draft(draft, errors):
-    assert validate_draft(draft, NOW) == errors
+    assert messages(validate_draft(draft, NOW)) == errors
 
 
 @pytest.mark.parametrize(
@@ -570,4 +581,80 @@ def test_validate_full_draft(draft, errors):
     ],
 )
 def test_validate_partial_draft_checks_only_given_fields(draft, errors):
-    assert validate_draft(draft, NOW, partial=True) == errors
+    assert messages(validate_draft(draft, NOW, partial=True)) == errors
+
+
+# --- reading a text as HTML or plain text -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "text_format", "html", "used", "why"),
+    [
+        ("Tom & Jerry: 5 < 6", "auto", "Tom &amp; Jerry: 5 &lt; 6", "plain", None),
+        ("Sale starts today", "auto", "Sale starts today", "plain", None),
+        ("a > b", "auto", "a > b", "plain", None),
+        ("I <3 you", "auto", "I &lt;3 you", "plain", None),
+        ("https://e.com/?a=1&b=2", "auto", "https://e.com/?a=1&amp;b=2", "plain", None),
+        ("<b>Sale</b> starts", "auto", "<b>Sale</b> starts", "html", None),
+        ("Tom &amp; Jerry", "auto", "Tom &amp; Jerry", "html", None),
+        ("<b>Sale starts", "auto", "&lt;b>Sale starts", "plain", "html_unclosed_tag"),
+        ("<blink>Sale</blink>", "auto", "&lt;blink>Sale&lt;/blink>", "plain", "html_unknown_tag"),
+        ("<b>Sale</b> & more", "plain", "&lt;b>Sale&lt;/b> &amp; more", "plain", None),
+        ("Tom & Jerry", "html", "Tom & Jerry", "html", None),
+    ],
+)
+def test_as_html_reads_a_text_in_its_format(text, text_format, html, used, why):
+    stored, format_used, problem_found = as_html(text, text_format)
+
+    assert (stored, format_used) == (html, used)
+    assert (problem_found.code if problem_found else None) == why
+    if used == "plain":  # subscribers see exactly what was typed
+        assert parse_html(stored) == ParsedText(text, [])
+
+
+def test_as_html_refuses_an_unknown_format():
+    with pytest.raises(ValueError, match="text_format"):
+        as_html("x", "markdown")
+
+
+# --- codes and params -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("problems", "code", "params"),
+    [
+        (
+            check_text("a" * 5120, has_media=False),
+            "text_too_long",
+            {"length": 5120, "limit": 4096, "excess": 1024},
+        ),
+        (check_text("Tom & Jerry", has_media=False), "html_unescaped_amp", {"at": 5}),
+        (
+            check_text("<b><i>x</b></i>", has_media=False),
+            "html_misnested_tag",
+            {"at": 8, "tag": "b", "open_tag": "i", "open_at": 4},
+        ),
+        (
+            check_buttons([{"text": "Go", "url": "ftp://e.com"}]),
+            "button_link_wrong_scheme",
+            {"button": 1, "got": "ftp:"},
+        ),
+        (check_media({"type": "photo", "file_id": "https:///x"}), "media_link_no_host", {"scheme": "https"}),
+        (check_send_at(NOW, NOW), "send_at_not_future", {"send_at": NOW.isoformat(), "now": NOW.isoformat()}),
+        (check_name("n" * 101), "name_too_long", {"length": 101, "limit": 100}),
+    ],
+)
+def test_each_problem_has_a_stable_code_and_the_params_its_message_names(problems, code, params):
+    (problem,) = problems
+
+    assert (problem.code, problem.params) == (code, params)
+    assert problem.message == TEMPLATES[code].format(**params)
+    assert problem.as_dict() == {"code": code, "params": params, "message": problem.message}
+
+
+def test_html_errors_carry_their_problem():
+    error = html_error("x</b>")
+
+    assert error.problem.code == "html_unopened_tag"
+    assert error.problem.params == {"at": 2, "tag": "b"}
+    assert error.message == error.problem.message

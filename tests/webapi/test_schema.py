@@ -40,7 +40,9 @@ def test_a_missing_body_is_refused_not_read_as_empty(client, admin):
     missing = client.post("/api/v1/mailings/validate", headers=admin)
     assert missing.status_code == 400
     assert missing.json["error"]["code"] == "bad_request"
-    assert missing.json["error"]["details"] == {"json": ["Missing JSON body."]}
+    assert missing.json["error"]["details"] == {
+        "json": [{"code": "required", "params": {}, "message": "Missing JSON body."}]
+    }
     assert client.put("/api/v1/users/1001", headers=admin).status_code == 400
     not_json = client.post("/api/v1/mailings/validate", data="{}", content_type="text/plain", headers=admin)
     assert not_json.status_code == 415

@@ -104,6 +104,7 @@ def test_telegram_refusal_is_422_telegram_error(client, admin, sandbox):
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["code"] == "telegram_error" and "chat not found" in error["message"]
+    assert "chat not found" in error["details"]["description"]
 
 
 def test_blocked_chat_is_422_telegram_error(client, admin, sandbox, chat):
@@ -189,3 +190,20 @@ def test_stats_has_progress(client, admin, sandbox):
     mailing = _mailing(client, admin)
     stats = client.get(f"/api/v1/mailings/{mailing['id']}/stats", headers=admin).get_json()
     assert stats["progress"] == {"done": 0, "pending": 0, "rate": 0.0, "elapsed": 0.0, "eta": None}
+
+
+def test_a_plain_text_test_send_shows_exactly_what_was_typed(client, admin, sandbox, chat):
+    draft = {"text": "Tom & Jerry: 5 < 6", "text_format": "auto"}
+    response = client.post("/api/v1/mailings/test", json={"chat_id": chat, "draft": draft}, headers=admin)
+    assert response.status_code == 200, response.get_json()
+    (message,) = sandbox.messages(chat)
+    assert message["text"] == "Tom & Jerry: 5 < 6" and not message.get("entities")
+
+
+def test_a_refused_draft_names_each_problem_by_code(client, admin, sandbox, chat):
+    body = {"chat_id": chat, "draft": {"text": "x" * 5120}}
+    response = client.post("/api/v1/mailings/test", json=body, headers=admin)
+    assert response.status_code == 422
+    (problem,) = response.get_json()["error"]["details"]["text"]
+    assert problem["code"] == "text_too_long"
+    assert problem["params"] == {"length": 5120, "limit": 4096, "excess": 1024}

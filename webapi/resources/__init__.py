@@ -20,7 +20,8 @@ class BodyParser(FlaskParser):
         if data is core.missing:
             if req.get_data(cache=True) and not is_json_request(req):
                 abort(415, message="Send the body as JSON, with Content-Type: application/json.")
-            abort(400, message="This request needs a JSON body.", messages={"json": ["Missing JSON body."]})
+            missing = {"code": "required", "params": {}, "message": "Missing JSON body."}
+            abort(400, message="This request needs a JSON body.", messages={"json": [missing]})
         return data
 
 

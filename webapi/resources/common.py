@@ -59,9 +59,9 @@ class StrictSchema(ma.Schema):
         # Postgres cannot store U+0000 in text; refuse it here rather than fail at the database.
         paths = _nul_paths(data)
         if paths:
-            raise ma.ValidationError(
-                {path: ["Text may not contain the NUL character (U+0000)."] for path in paths}
-            )
+            message = "Text may not contain the NUL character (U+0000)."
+            nul = {"code": "nul_character", "params": {}, "message": message}
+            raise ma.ValidationError({path: [nul] for path in paths})
         return data
 
 

@@ -5,7 +5,7 @@ from flask.views import MethodView
 
 from webapi import message_rules as rules
 from webapi.auth import STAFF, require_role
-from webapi.errors import ErrorSchema
+from webapi.errors import ErrorSchema, ProblemSchema
 from webapi.models import DELIVERY_STATUSES, MAILING_STATUSES
 from webapi.resources import protected_blueprint
 from webapi.resources.common import BLANK, NO_BLANKS, NOT_BLANK, PageQuerySchema, StrictSchema, page_schema
@@ -26,9 +26,21 @@ NAME_DOC = {
     "description": "An internal name for staff, not blank.",
 }
 TEXT_DOC = {
-    "description": "Telegram HTML (its tags only; escape any other <, > and &): "
-    f"1–{rules.TEXT_LIMIT} characters once the tags are removed, or empty with media."
+    "description": "Telegram HTML (its tags only; escape any other <, > and &), or text read as "
+    f"`text_format` says: 1–{rules.TEXT_LIMIT} characters once the tags are removed, or empty with media."
 }
+TEXT_FORMAT_DOC = {
+    "description": "How to read `text`: `html` (the default) as Telegram HTML, refused if it does not "
+    "parse; `plain` as plain text, escaped so subscribers see exactly what was typed; `auto` as HTML "
+    "when it parses cleanly and holds tags or entities, else as plain text. The mailing stores HTML."
+}
+
+
+def text_format_field() -> ma.fields.String:
+    """The optional `text_format` a request with a text may carry."""
+    return ma.fields.String(validate=ma.validate.OneOf(rules.TEXT_FORMATS), metadata=TEXT_FORMAT_DOC)
+
+
 SEND_AT_DOC = {"description": "ISO 8601 with a UTC offset, in the future."}
 BUTTONS_DOC = {"maxItems": rules.BUTTONS_LIMIT}
 
@@ -89,6 +101,7 @@ class DraftSchema(StrictSchema):
 
     name = ma.fields.String()
     text = ma.fields.String()
+    text_format = text_format_field()
     send_at = ma.fields.AwareDateTime(metadata={"description": "ISO 8601 with a UTC offset"})
     buttons = ma.fields.List(ma.fields.Nested(DraftButtonSchema))
     media = ma.fields.Nested(DraftMediaSchema, allow_none=True)
@@ -99,6 +112,7 @@ class MailingFieldsSchema(StrictSchema):
 
     name = ma.fields.String(metadata=NAME_DOC)
     text = ma.fields.String(metadata=TEXT_DOC)
+    text_format = text_format_field()
     send_at = ma.fields.AwareDateTime(metadata=SEND_AT_DOC)
     buttons = ma.fields.List(ma.fields.Nested(ButtonSchema), metadata=BUTTONS_DOC)
     media = ma.fields.Nested(MediaSchema, allow_none=True)
@@ -144,10 +158,27 @@ class MailingQuerySchema(PageQuerySchema):
 
 
 class ValidationResultSchema(ma.Schema):
-    """The rules' verdict on a draft."""
+    """The rules' verdict on a draft; with a text, also the HTML it becomes and the format it was read in."""
 
     valid = ma.fields.Boolean(required=True)
-    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()), required=True)
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.Nested(ProblemSchema)),
+        required=True,
+        metadata={"description": "Problems by field, each with a stable code, its params and a message"},
+    )
+    text = ma.fields.String(metadata={"description": "The text as the mailing would store it: Telegram HTML"})
+    text_format = ma.fields.String(
+        validate=ma.validate.OneOf(("html", "plain")),
+        metadata={"description": "How the text was read: as HTML, or as plain text (escaped)"},
+    )
+    html_problem = ma.fields.Nested(
+        ProblemSchema,
+        allow_none=True,
+        metadata={
+            "description": "With `auto`: why a text with something tag-like in it was read as plain text"
+        },
+    )
 
 
 class ProgressSchema(ma.Schema):
@@ -210,8 +241,9 @@ class IdempotencyHeadersSchema(ma.Schema):
 
 
 INVALID = (
-    "Invalid fields (validation_error), with the message rules' verdict per field in `details`: "
-    "also for what a schema cannot state, such as Telegram HTML or a send time in the past."
+    "Invalid fields (validation_error), with the message rules' verdict per field in `details` as "
+    '{field: [{"code", "params", "message"}]}: also for what a schema cannot state, such as Telegram '
+    "HTML or a send time in the past."
 )
 
 
@@ -294,10 +326,19 @@ class ValidateDraft(MethodView):
     @blp.arguments(DraftSchema)
     @blp.response(200, ValidationResultSchema)
     def post(self, draft):
-        """Check a (partial) draft against the message rules; nothing is saved."""
+        """Check a (partial) draft against the message rules; nothing is saved.
+
+        With a `text`, the answer also has the HTML the text becomes and the `text_format` it was
+        read in (`html` or `plain`); `html_problem` says why `auto` read a tag-like text as plain.
+        """
         require_role(*STAFF)
+        text_format = draft.pop("text_format", "html")
+        result = {}
+        if "text" in draft:
+            draft["text"], used, why = rules.as_html(draft["text"], text_format)
+            result = {"text": draft["text"], "text_format": used, "html_problem": why}
         errors = service.check_draft(draft, partial=True)
-        return {"valid": not errors, "errors": errors}
+        return {"valid": not errors, "errors": errors, **result}
 
 
 @blp.route("/<int64:mailing_id>")

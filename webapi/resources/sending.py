@@ -4,6 +4,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from webapi.auth import STAFF, require_role
+from webapi.domain import InvalidDraft
 from webapi.errors import ApiError, ErrorSchema
 from webapi.extensions import db
 from webapi.resources import protected_blueprint
@@ -15,10 +16,11 @@ from webapi.resources.mailings import (
     ButtonSchema,
     MailingSchema,
     MediaSchema,
+    text_format_field,
 )
 from webapi.services import sending_control
 from webapi.services.audit import record
-from webapi.services.mailings import check_draft, get_mailing
+from webapi.services.mailings import check_draft, get_mailing, read_text
 from webapi.services.preview_send import TelegramRefused, TelegramUnavailable, send_preview
 from webapi.telegram import TelegramUnconfigured
 from webapi.telegram.render import mailing_content
@@ -40,6 +42,7 @@ class TestDraftSchema(StrictSchema):
 
     name = ma.fields.String()
     text = ma.fields.String(load_default="", metadata=TEXT_DOC)
+    text_format = text_format_field()
     buttons = ma.fields.List(ma.fields.Nested(ButtonSchema), load_default=list, metadata=BUTTONS_DOC)
     media = ma.fields.Nested(MediaSchema, allow_none=True, load_default=None)
 
@@ -85,7 +88,8 @@ def _send_test(content: dict, chat_id: int, actor, mailing_id=None) -> dict:
     try:
         message_ids = send_preview(content, chat_id)
     except TelegramRefused as error:
-        raise ApiError(422, f"Telegram refused the message: {error}", code="telegram_error") from None
+        message, details = f"Telegram refused the message: {error}", {"description": str(error)}
+        raise ApiError(422, message, details, code="telegram_error") from None
     except (TelegramUnavailable, TelegramUnconfigured) as error:
         raise ApiError(503, str(error), code="telegram_unavailable") from None
     record(actor, "mailing.test_sent", "mailing", mailing_id, chat_id=chat_id, message_ids=message_ids)
@@ -104,10 +108,10 @@ class DraftTest(MethodView):
     def post(self, body):
         """Send an unsaved draft to one chat now, exactly as subscribers would get it."""
         actor = require_role(*STAFF)
-        draft = body["draft"]
+        draft = read_text(body["draft"])
         errors = check_draft({k: v for k, v in draft.items() if k != "name"}, partial=True)
         if errors:
-            raise ApiError(422, "The draft is not valid; see details.", errors)
+            raise InvalidDraft(errors, "The draft is not valid; see details.")
         return _send_test(draft, body["chat_id"], actor)
 
 

@@ -1,11 +1,11 @@
-"""Users: subscribe, read, list, change role, unsubscribe, claim admin with the key."""
+"""Users: subscribe, read, list, change role, unsubscribe, reports preference, claim admin with the key."""
 
 import marshmallow as ma
 from flask import current_app, request
 from flask.views import MethodView
 
 from webapi.auth import current_actor, require_role, require_self_or_admin
-from webapi.errors import ApiError
+from webapi.errors import ApiError, field_problems
 from webapi.models import ROLES, USER_STATUSES
 from webapi.resources import protected_blueprint
 from webapi.resources.common import INT64_SCHEMA, PageQuerySchema, StrictSchema, page_schema
@@ -30,6 +30,9 @@ class UserSchema(ma.Schema):
     created_at = ma.fields.AwareDateTime(required=True)
     updated_at = ma.fields.AwareDateTime(required=True)
     subscribed_at = ma.fields.AwareDateTime(allow_none=True)
+    wants_reports = ma.fields.Boolean(
+        required=True, metadata={"description": "Gets each mailing's report (staff; on by default)."}
+    )
 
 
 class SubscribeSchema(StrictSchema):
@@ -45,6 +48,21 @@ class RoleChangeSchema(StrictSchema):
     """The new role."""
 
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
+
+
+class JsonBoolean(ma.fields.Boolean):
+    """JSON `true` or `false` only: marshmallow's Boolean would also take 0, 1, "yes" and the like."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class ReportsSchema(StrictSchema):
+    """The user's reports preference."""
+
+    wants_reports = JsonBoolean(required=True)
 
 
 class ClaimAdminSchema(StrictSchema):
@@ -94,7 +112,9 @@ class UserItem(MethodView):
     def put(self, profile, tg_id):
         """Subscribe or re-subscribe a user, refreshing their names (idempotent)."""
         if tg_id == 0:
-            raise ApiError(422, "Telegram ids start at 1.", {"tg_id": ["Must be at least 1."]})
+            raise ApiError(
+                422, "Telegram ids start at 1.", field_problems({"tg_id": ["Must be at least 1."]})
+            )
         require_self_or_admin(tg_id)
         user, _created = service.subscribe(tg_id, profile)
         return user
@@ -116,6 +136,18 @@ class Unsubscribe(MethodView):
         """Unsubscribe a user."""
         require_self_or_admin(tg_id)
         return service.unsubscribe(tg_id)
+
+
+@blp.route("/<int64:tg_id>/reports")
+class Reports(MethodView):
+    """Whether a staff member gets mailing reports."""
+
+    @blp.arguments(ReportsSchema)
+    @blp.response(200, UserSchema)
+    def put(self, preference, tg_id):
+        """Turn the user's mailing reports on or off (the user themselves, or an admin)."""
+        actor = require_self_or_admin(tg_id)
+        return service.set_wants_reports(actor, tg_id, preference["wants_reports"])
 
 
 @blp.route("/<int64:tg_id>/claim-admin")

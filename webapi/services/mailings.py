@@ -20,15 +20,25 @@ from webapi.domain import (
 )
 from webapi.extensions import db
 from webapi.models import DELIVERY_STATUSES, Delivery, Mailing, MailingButton, utcnow
+from webapi.problems import Problem
 from webapi.services import scheduling
 from webapi.services.audit import record
 
 EDITABLE_FIELDS = ("name", "text", "send_at", "buttons", "media")
 
 
-def check_draft(draft: dict, partial: bool = False, now: datetime | None = None) -> dict[str, list[str]]:
-    """The message rules' verdict on a draft: {field: [messages]}, empty when valid."""
+def check_draft(draft: dict, partial: bool = False, now: datetime | None = None) -> dict[str, list[Problem]]:
+    """The message rules' verdict on a draft: {field: [problems]}, empty when valid."""
     return message_rules.validate_draft(draft, now or utcnow(), partial=partial)
+
+
+def read_text(draft: dict) -> dict:
+    """The draft without `text_format`, its text made Telegram HTML as that format says (HTML by default)."""
+    draft = dict(draft)
+    text_format = draft.pop("text_format", "html")
+    if isinstance(draft.get("text"), str):
+        draft["text"], _, _ = message_rules.as_html(draft["text"], text_format)
+    return draft
 
 
 def _ensure_valid(draft: dict, partial: bool = False) -> None:
@@ -71,7 +81,7 @@ def create_mailing(actor: Actor, draft: dict, idempotency_key: str | None = None
     answer was lost) returns the mailing the first one made instead of a second mailing; the same
     key with a different request is refused with the first mailing's id.
     """
-    draft = {"buttons": [], "media": None, **draft}
+    draft = {"buttons": [], "media": None, **read_text(draft)}
     scoped = request_hash = None
     if idempotency_key is not None:
         scoped, request_hash = _scoped_key(actor, idempotency_key), _fingerprint(draft)
@@ -144,6 +154,7 @@ def _require_scheduled(mailing: Mailing, verb: str) -> None:
 
 def update_mailing(actor: Actor, mailing_id: int, version: int, changes: dict) -> Mailing:
     """Change a scheduled mailing if `version` is still current (optimistic concurrency)."""
+    changes = read_text(changes)
     mailing = get_mailing(mailing_id, lock=True)
     _require_scheduled(mailing, "changed")
     if mailing.version != version:

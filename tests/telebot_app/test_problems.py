@@ -1,0 +1,165 @@
+"""Every problem the message rules can produce reads in Russian and in English, with its params."""
+
+import html
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from telebot_app.problems import TIME_PARAMS, problem_text
+from telebot_app.texts import en, ru
+from webapi.message_rules import validate_draft
+from webapi.problems import TEMPLATES
+
+NOW = datetime(2025, 5, 1, 9, 0, tzinfo=UTC)
+ZONE = ZoneInfo("Europe/Moscow")
+OK_BUTTON = {"text": "Go", "url": "https://e.com"}
+LONG_PATH = "https://e.com/" + "a" * 2040
+
+
+def link(href: str) -> dict:
+    return {"text": f'<a href="{href}">x</a>'}
+
+
+def button_url(url: str) -> dict:
+    return {"buttons": [{"text": "Go", "url": url}]}
+
+
+def media_file(file_id: str) -> dict:
+    return {"media": {"type": "photo", "file_id": file_id}}
+
+
+# One (partial) draft for each code the rules can produce.
+EXAMPLES = {
+    "required": {"name": None},
+    "name_not_text": {"name": 5},
+    "name_empty": {"name": "  "},
+    "name_too_long": {"name": "n" * 101},
+    "text_not_text": {"text": 5},
+    "text_empty": {"text": " "},
+    "text_too_long": {"text": "a" * 5120},
+    "html_unclosed_tag": {"text": "<b>x"},
+    "html_unescaped_amp": {"text": "Tom & Jerry"},
+    "html_bad_char_code": {"text": "&#0;"},
+    "html_unknown_entity": {"text": "a&nbsp;b"},
+    "html_unescaped_lt": {"text": "1 < 2"},
+    "html_br": {"text": "a<br>b"},
+    "html_unknown_tag": {"text": "<div>x</div>"},
+    "html_unfinished_tag": {"text": "x <b"},
+    "html_closing_tag_attributes": {"text": "<b>x</b class=y>"},
+    "html_unopened_tag": {"text": "x</b>"},
+    "html_misnested_tag": {"text": "<b><i>x</b></i>"},
+    "html_self_closing_tag": {"text": "<b/>"},
+    "html_unexpected_character": {"text": '<b "x">y</b>'},
+    "html_unclosed_quote": {"text": '<a href="https://e.com>x</a>'},
+    "html_formatting_in_code": {"text": "<code>a<b>x</b></code>"},
+    "html_nested_tag": {"text": "<blockquote><blockquote>x</blockquote></blockquote>"},
+    "html_span_class": {"text": "<span>x</span>"},
+    "html_emoji_id": {"text": "<tg-emoji>👍</tg-emoji>"},
+    "html_link_no_href": {"text": "<a>x</a>"},
+    "html_link_empty_href": {"text": '<a href="">x</a>'},
+    "html_link_has_space": link("https://e.com/a b"),
+    "html_link_too_long": link(LONG_PATH),
+    "html_link_invalid": link("http://[::1"),
+    "html_link_wrong_scheme": link("ftp://e.com"),
+    "html_link_no_host": link("https://"),
+    "html_link_incomplete": link("tg://"),
+    "buttons_not_list": {"buttons": "Go"},
+    "buttons_too_many": {"buttons": [OK_BUTTON] * 101},
+    "button_not_object": {"buttons": ["Go"]},
+    "button_text_empty": {"buttons": [{"text": " ", "url": "https://e.com"}]},
+    "button_text_too_long": {"buttons": [{"text": "x" * 65, "url": "https://e.com"}]},
+    "button_link_missing": button_url(""),
+    "button_link_has_space": button_url("https://e.com/a b"),
+    "button_link_too_long": button_url(LONG_PATH),
+    "button_link_invalid": button_url("http://[::1"),
+    "button_link_wrong_scheme": button_url("ftp://e.com"),
+    "button_link_no_host": button_url("https://"),
+    "button_link_incomplete": button_url("tg://"),
+    "media_not_object": {"media": "photo"},
+    "media_type_unsupported": {"media": {"type": "sticker", "file_id": "abc"}},
+    "media_file_missing": media_file(""),
+    "media_file_id_invalid": media_file("abc def"),
+    "media_link_has_space": media_file("https://e.com/a b"),
+    "media_link_too_long": media_file(LONG_PATH),
+    "media_link_invalid": media_file("http://[::1"),
+    "media_link_wrong_scheme": media_file("ftp://e.com/x"),
+    "media_link_no_host": media_file("https:///cat.jpg"),
+    "send_at_not_time": {"send_at": "2030-01-01T09:00:00+03:00"},
+    "send_at_no_timezone": {"send_at": datetime(2030, 1, 1, 9, 0)},  # noqa: DTZ001 - naive on purpose
+    "send_at_not_future": {"send_at": NOW - timedelta(days=1)},
+}
+# Codes of the schemas and of the API's refusals, with params as the API sends them.
+REFUSALS = {
+    "invalid": {},
+    "null": {},
+    "unknown": {},
+    "type": {},
+    "nul_character": {},
+    "validation_error": {},
+    "bad_request": {},
+    "not_found": {},
+    "conflict": {},
+    "wrong_status": {"status": "sending"},
+    "version_conflict": {"current_version": 3},
+    "last_admin": {},
+    "telegram_error": {"description": "Bad Request: chat not found"},
+    "telegram_unavailable": {},
+}
+
+
+def produced(code: str) -> dict:
+    """The problem `code` as the rules produce it from its example."""
+    found = [p for problems in validate_draft(EXAMPLES[code], NOW, partial=True).values() for p in problems]
+    matching = [p for p in found if p.code == code]
+    assert matching, (code, [p.code for p in found])
+    return matching[0].as_dict()
+
+
+def test_every_code_has_an_example_and_no_example_is_stale():
+    assert set(EXAMPLES) == set(TEMPLATES)
+
+
+@pytest.mark.parametrize("code", sorted(TEMPLATES))
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_every_rule_problem_reads_in_both_languages_with_its_params(code, language):
+    problem = produced(code)
+    assert f"problem_{code}" in {"ru": ru.TEXTS, "en": en.TEXTS}[language]
+
+    shown = problem_text(language, problem, ZONE)
+
+    if language == "ru":
+        assert shown != html.escape(problem["message"], quote=False)  # the catalog's, not the API's English
+    assert "{" not in shown.replace("{{", "").replace('{"', "")
+    for name, value in problem["params"].items():
+        if name in TIME_PARAMS:
+            assert "MSK (Europe/Moscow)" in shown
+        elif isinstance(value, list):
+            assert ", ".join(value) in shown
+        else:
+            assert html.escape(str(value), quote=False) in shown, name
+
+
+@pytest.mark.parametrize(("code", "params"), sorted(REFUSALS.items()))
+def test_refusal_codes_read_in_both_languages(code, params):
+    problem = {"code": code, "params": params, "message": "English from the API"}
+    for language, catalog in (("ru", ru.TEXTS), ("en", en.TEXTS)):
+        assert f"problem_{code}" in catalog
+        assert problem_text(language, problem, ZONE) != "English from the API"
+
+
+def test_russian_reads_russian_and_unknown_codes_fall_back_to_the_api_message():
+    problem = {
+        "code": "text_too_long",
+        "params": {"length": 5120, "limit": 4096, "excess": 1024},
+        "message": "Text is 5120 characters after formatting is removed; the limit is 4096.",
+    }
+    assert problem_text("ru", problem, ZONE) == (
+        "Текст без учёта оформления длиннее 4096 символов (сейчас 5120): сократите его на 1024."
+    )
+    status = {"code": "wrong_status", "params": {"status": "paused"}, "message": "x"}
+    assert problem_text("ru", status, ZONE) == "Сейчас это сделать нельзя: рассылка на паузе."
+    unknown = {"code": "brand_new", "params": {}, "message": "A <new> problem."}
+    assert problem_text("ru", unknown, ZONE) == "A &lt;new&gt; problem."
+    changed = {"code": "text_too_long", "params": {"size": 1}, "message": "Too long."}
+    assert problem_text("en", changed, ZONE) == "Too long."
