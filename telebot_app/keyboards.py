@@ -34,6 +34,17 @@ def admin_menu(t: Text, role: str) -> InlineKeyboardMarkup:
     return _markup(*rows)
 
 
+def staff_menu(t: Text, role: str, wants_reports: bool) -> InlineKeyboardMarkup:
+    """The /adminmenu entries, and under them the switch of this staff member's mailing reports."""
+    markup = admin_menu(t, role)
+    # The button names the state it leads to, so a second press of an old menu changes nothing.
+    if wants_reports:
+        markup.row(_button(t("btn_reports_on"), "am:reports:off"))
+    else:
+        markup.row(_button(t("btn_reports_off"), "am:reports:on"))
+    return markup
+
+
 def role_choice(t: Text, tg_id: int, current: str) -> InlineKeyboardMarkup:
     """The roles to give a user (the current one marked), and Cancel."""
     buttons = [

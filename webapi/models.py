@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -66,6 +68,8 @@ class User(db.Model):
     )
     subscribed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # Staff get each mailing's report unless they turn it off; /stop leaves this alone.
+    wants_reports: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Mailing(db.Model):

@@ -23,6 +23,8 @@ QUEUES = ("broadcast", "default")
 TELEGRAM_429_KEY = "metrics:telegram_429_total"
 OUTCOMES_KEY = "metrics:deliveries_total"
 LATENCY_KEY = "metrics:send_latency"
+# Wrong admin keys counted and lockouts begun (webapi/services/users.py claim_admin), one hash.
+CLAIM_ADMIN_KEY = "metrics:claim_admin"
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # The outcome name the sender gives a 429 (workers/sender.py RETRY_AFTER).
 THROTTLED = "retry_after"
@@ -45,6 +47,15 @@ def record_sends(redis: Redis, sends: list[tuple[float, str]]) -> None:
     pipe.hincrbyfloat(LATENCY_KEY, "sum", sum(seconds for seconds, _ in sends))
     if outcomes[THROTTLED]:
         pipe.incrby(TELEGRAM_429_KEY, outcomes[THROTTLED])
+    pipe.execute()
+
+
+def count_claim_failure(redis: Redis, locked: bool) -> None:
+    """Count a wrong admin key, and the lockout it began when `locked`."""
+    pipe = redis.pipeline(transaction=False)
+    pipe.hincrby(CLAIM_ADMIN_KEY, "failures", 1)
+    if locked:
+        pipe.hincrby(CLAIM_ADMIN_KEY, "lockouts", 1)
     pipe.execute()
 
 
@@ -85,6 +96,17 @@ class StoreCollector:
             value=int(self.redis.get(TELEGRAM_429_KEY) or 0),
         )
         yield self._latency()
+        claims = {k.decode(): int(v) for k, v in self.redis.hgetall(CLAIM_ADMIN_KEY).items()}
+        yield CounterMetricFamily(
+            "rassylka_claim_admin_failures",
+            "Wrong admin keys counted against their claimant",
+            value=claims.get("failures", 0),
+        )
+        yield CounterMetricFamily(
+            "rassylka_claim_admin_lockouts",
+            "Claimants locked out of claiming the admin key after too many wrong keys",
+            value=claims.get("lockouts", 0),
+        )
 
     def _latency(self):
         from prometheus_client.core import HistogramMetricFamily

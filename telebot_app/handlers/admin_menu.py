@@ -1,4 +1,4 @@
-"""/adminmenu: change roles (admins), scheduled mailings and a new mailing (admins and moderators)."""
+"""/adminmenu: change roles (admins), scheduled mailings, a new mailing and one's reports (all staff)."""
 
 from telebot import TeleBot
 from telebot.types import CallbackQuery, Message
@@ -13,11 +13,19 @@ def admin_menu(message: Message, ctx: Context) -> None:
     """Show the menu this role may use."""
     ctx.require_staff()
     ctx.clear_state()
-    ctx.reply("admin_menu", keyboards.admin_menu(ctx.t, ctx.role()))
+    me = ctx.api.get_user(ctx.user_id, ctx.user_id)
+    ctx.reply("admin_menu", keyboards.staff_menu(ctx.t, me["role"], me["wants_reports"]))
+
+
+def switch_reports(ctx: Context, wants: bool) -> None:
+    """Turn the acting staff member's mailing reports on or off and show the menu with the new state."""
+    me = ctx.api.set_reports(ctx.user_id, wants)
+    ctx.answer("reports_turned_on" if me["wants_reports"] else "reports_turned_off")
+    ctx.edit(ctx.t("admin_menu"), keyboards.staff_menu(ctx.t, me["role"], me["wants_reports"]))
 
 
 def menu_pressed(call: CallbackQuery, ctx: Context) -> None:
-    """am:roles, am:list, am:new."""
+    """am:roles, am:list, am:new, am:reports:on, am:reports:off."""
     ctx.require_staff()
     action = call.data.split(":", 1)[1]
     if action == "roles":
@@ -26,6 +34,8 @@ def menu_pressed(call: CallbackQuery, ctx: Context) -> None:
         browser.show_page(ctx, 1)
     elif action == "new":
         constructor.begin(ctx)
+    elif action in ("reports:on", "reports:off"):
+        switch_reports(ctx, action == "reports:on")
     else:
         ctx.answer("stale_button")
 

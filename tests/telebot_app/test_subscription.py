@@ -79,3 +79,17 @@ def test_default_commands_for_subscribers(driver, sandbox):
     english = next(s for s in scopes if s["scope"] == "default" and s["language_code"] == "en")
     assert [c["command"] for c in english["commands"]] == ["start", "help", "stop"]
     assert {s["language_code"] for s in scopes if s["scope"] == "default"} == {"", "ru", "en"}
+
+
+def test_other_peoples_deep_links_never_lock_the_owner_out(player, api_as):
+    # Every bot call reaches the API from the bot's one address; referral and UTM payloads are no claims.
+    for n in range(1, 7):
+        guest = player(70_100 + n, first_name=f"Guest{n}")
+        assert "You are subscribed" in guest.say(f"/start promo_autumn_{n}")[0]["text"]
+    # Even someone who guesses keys of the right length locks out only themselves.
+    guesser = player(70_107, first_name="Mallory")
+    for n in range(6):
+        guesser.say(f"/start {str(n) * len(ADMIN_KEY)}")
+    owner = player(70_110, first_name="Owner")
+    assert "You are an admin now" in owner.say(f"/start {ADMIN_KEY}")[0]["text"]
+    assert api_as(owner.id).get(f"/users/{owner.id}").get_json()["role"] == "admin"

@@ -76,3 +76,23 @@ def test_metrics_read_the_ledger_queues_and_counters(watched, make_user, db_sess
     assert "rassylka_telegram_429_total 1.0" in body
     assert 'rassylka_send_latency_seconds_bucket{le="0.1"} 1.0' in body
     assert 'rassylka_send_latency_seconds_bucket{le="+Inf"} 2.0' in body
+
+
+def test_metrics_count_wrong_admin_keys_and_lockouts(watched, make_user):
+    from tests.conftest import ADMIN_KEY, bot_headers
+
+    client = watched.test_client()
+
+    def claim(tg_id: int, key: str) -> int:
+        url = f"/api/v1/users/{tg_id}/claim-admin"
+        return client.post(url, json={"key": key}, headers=bot_headers(tg_id)).status_code
+
+    make_user(5)
+    make_user(6)
+    wrong = "y" * len(ADMIN_KEY)
+    assert [claim(5, wrong) for _ in range(6)] == [403] * 5 + [429]
+    assert claim(6, wrong) == 403
+    assert claim(6, "promo_autumn_1") == 403  # not shaped like the key: not counted
+    body = client.get("/metrics", auth=AUTH).data.decode()
+    assert "rassylka_claim_admin_failures_total 6.0" in body
+    assert "rassylka_claim_admin_lockouts_total 1.0" in body

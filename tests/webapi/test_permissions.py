@@ -32,6 +32,13 @@ TABLE = [
     ("PATCH", "/api/v1/users/{tg_id}", f"/api/v1/users/{OTHER_ID}", {"role": "moderator"}, ADMINS),
     ("POST", "/api/v1/users/{tg_id}/unsubscribe", f"/api/v1/users/{OTHER_ID}/unsubscribe", None, ADMINS),
     (
+        "PUT",
+        "/api/v1/users/{tg_id}/reports",
+        f"/api/v1/users/{OTHER_ID}/reports",
+        {"wants_reports": False},
+        ADMINS,
+    ),
+    (
         "POST",
         "/api/v1/users/{tg_id}/claim-admin",
         f"/api/v1/users/{OTHER_ID}/claim-admin",
@@ -71,6 +78,7 @@ OWN = [
     ("GET", f"/api/v1/users/{OWN_ID}", None),
     ("PUT", f"/api/v1/users/{OWN_ID}", {"first_name": "x"}),
     ("POST", f"/api/v1/users/{OWN_ID}/unsubscribe", None),
+    ("PUT", f"/api/v1/users/{OWN_ID}/reports", {"wants_reports": False}),
     ("POST", f"/api/v1/users/{OWN_ID}/claim-admin", {"key": "wrong"}),
 ]
 

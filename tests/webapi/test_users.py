@@ -106,9 +106,17 @@ def test_claim_admin_with_the_right_key(client, make_user, db_session):
     assert db_session.query(AuditEntry.action).scalar() == "user.claimed_admin"
 
 
+# A wrong key with ADMIN_KEY's length: shaped like the key, so it counts as a claim.
+WRONG_KEY = "x" * len(ADMIN_KEY)
+
+
+def _claim(client, tg_id: int, key: str):
+    return client.post(f"/api/v1/users/{tg_id}/claim-admin", json={"key": key}, headers=bot_headers(tg_id))
+
+
 def test_wrong_key_changes_nothing_and_is_audited(client, make_user, db_session):
     make_user(78)
-    response = client.post("/api/v1/users/78/claim-admin", json={"key": "guess"}, headers=bot_headers(78))
+    response = _claim(client, 78, WRONG_KEY)
     assert response.status_code == 403
     assert response.json["error"]["code"] == "invalid_key"
     from webapi.models import AuditEntry, User
@@ -117,30 +125,65 @@ def test_wrong_key_changes_nothing_and_is_audited(client, make_user, db_session)
     assert db_session.query(AuditEntry.action).scalar() == "user.claim_admin_failed"
 
 
-def test_repeated_wrong_keys_are_rate_limited_even_for_the_right_key(client, make_user):
+def test_repeated_wrong_keys_lock_the_user_out_even_for_the_right_key_and_say_so(
+    client, make_user, db_session
+):
     make_user(79)
-    codes = [
-        client.post(
-            "/api/v1/users/79/claim-admin", json={"key": f"guess{i}"}, headers=bot_headers(79)
-        ).status_code
-        for i in range(5)
-    ]
+    codes = [_claim(client, 79, WRONG_KEY[:-1] + str(i)).status_code for i in range(5)]
     assert codes == [403] * 5
-    limited = client.post("/api/v1/users/79/claim-admin", json={"key": ADMIN_KEY}, headers=bot_headers(79))
+    limited = _claim(client, 79, ADMIN_KEY)
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) > 0
+    from webapi.models import AuditEntry
+
+    entries = db_session.query(AuditEntry).order_by(AuditEntry.id).all()
+    assert [e.action for e in entries] == ["user.claim_admin_failed"] * 5 + ["user.claim_admin_locked"]
+    locked = entries[-1]
+    assert (locked.actor_tg_id, locked.object_id, locked.details["attempts"]) == (79, "79", 5)
+    assert 0 < locked.details["seconds"] <= 15 * 60
 
 
-def test_wrong_keys_are_limited_per_source_too(client, make_user):
-    for tg_id in range(80, 86):
+def test_wrong_keys_count_per_user_not_per_address(client, make_user):
+    # Every bot call comes from one address: one user's wrong keys must not lock anyone else out.
+    for tg_id in range(80, 87):
         make_user(tg_id)
-    codes = [
-        client.post(
-            f"/api/v1/users/{tg_id}/claim-admin", json={"key": "x"}, headers=bot_headers(tg_id)
-        ).status_code
-        for tg_id in range(80, 86)
-    ]
-    assert codes == [403] * 5 + [429]
+    assert [_claim(client, tg_id, WRONG_KEY).status_code for tg_id in range(80, 86)] == [403] * 6
+    assert [_claim(client, 80, WRONG_KEY).status_code for _ in range(5)] == [403] * 4 + [429]
+    granted = _claim(client, 86, ADMIN_KEY)
+    assert granted.status_code == 200 and granted.json["role"] == "admin"
+
+
+def test_a_payload_not_shaped_like_the_key_is_no_claim(client, make_user, db_session):
+    # Referral and UTM deep links arrive as /start payloads too; only the key's length makes a claim.
+    make_user(88)
+    payloads = [f"promo_autumn_{i}" for i in range(10)] + ["r", ADMIN_KEY + "x", ADMIN_KEY[:-1]]
+    for payload in payloads:
+        response = _claim(client, 88, payload)
+        assert (response.status_code, response.json["error"]["code"]) == (403, "invalid_key")
+    from webapi.models import AuditEntry
+
+    assert db_session.query(AuditEntry).count() == 0
+    granted = _claim(client, 88, ADMIN_KEY)
+    assert granted.status_code == 200 and granted.json["role"] == "admin"
+
+
+def test_reports_are_on_by_default_and_a_user_turns_them_off(client, make_user, db_session):
+    user = client.put("/api/v1/users/92", json={"first_name": "Mo"}, headers=bot_headers(92))
+    assert user.json["wants_reports"] is True
+    off = client.put("/api/v1/users/92/reports", json={"wants_reports": False}, headers=bot_headers(92))
+    assert off.status_code == 200 and off.json["wants_reports"] is False
+    assert client.get("/api/v1/users/92", headers=bot_headers(92)).json["wants_reports"] is False
+    # /stop and /start again leave the preference alone.
+    client.post("/api/v1/users/92/unsubscribe", headers=bot_headers(92))
+    again = client.put("/api/v1/users/92", json={"first_name": "Mo"}, headers=bot_headers(92))
+    assert again.json["wants_reports"] is False
+    from webapi.models import AuditEntry
+
+    entry = db_session.query(AuditEntry).one()
+    assert (entry.action, entry.details) == ("user.reports_changed", {"wants_reports": False})
+    for bad in ("maybe", 0, "true", None):
+        answer = client.put("/api/v1/users/92/reports", json={"wants_reports": bad}, headers=bot_headers(92))
+        assert answer.status_code == 422, bad
 
 
 def test_nobody_claims_for_someone_else(client, make_user):

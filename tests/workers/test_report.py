@@ -17,6 +17,7 @@ import pytest
 import requests
 from sqlalchemy import event
 
+from tests.conftest import bot_headers
 from webapi.extensions import db
 from webapi.services import reports
 from workers import report
@@ -363,3 +364,28 @@ def test_the_csv_of_a_hundred_thousand_streams_from_a_server_side_cursor(
         plain_size = sum(len(line.encode()) for line in unpacked)
     # The file is several megabytes; what the build holds in memory at once is a fetch of rows.
     assert plain_size > 4_000_000 and peak < plain_size / 4, (peak, plain_size, built.size)
+
+
+# Who gets a copy. ------------------------------------------------------------------------------------
+
+
+def test_staff_who_sent_stop_still_get_the_report_unless_they_turned_reports_off(
+    telegram_app, admin, make_user, client, sandbox, new_mailing, ledger
+):
+    left, quiet, gone = 1005, 1006, 1007
+    for tg_id in (left, quiet, gone):
+        make_user(tg_id, role="moderator")
+        sandbox.create_user("Moderator", id=tg_id)
+    # One sent /stop, one turned reports off in /adminmenu, one blocked the bot.
+    assert client.post(f"/api/v1/users/{left}/unsubscribe", headers=bot_headers(left)).status_code == 200
+    off = client.put(
+        f"/api/v1/users/{quiet}/reports", json={"wants_reports": False}, headers=bot_headers(quiet)
+    )
+    assert off.status_code == 200
+    ledger.sql("UPDATE users SET status = 'blocked' WHERE tg_id = :t", t=gone)
+    m = _finished_with_outcomes(ledger, new_mailing, sent=3)
+    with telegram_app.app_context():
+        assert report.send_report(m) == 2
+    assert set(_copies(ledger, m)) == {ADMIN, left}
+    assert len(_texts(sandbox, left)) == 1
+    assert _texts(sandbox, quiet) == [] and _texts(sandbox, gone) == []

@@ -1,6 +1,7 @@
 """The report's own small ledger: one copy per staff member, sent at most once, resumable.
 
-A finished mailing's report goes to the staff snapshotted when it starts. Each copy is claimed
+A finished mailing's report goes to the staff snapshotted when it starts: every moderator and admin
+who wants reports and has not blocked the bot, subscribed to the mailings or not. Each copy is claimed
 (`sending`, under a lease) before its request and closed after it, in the manner of deliveries:
 a report job that dies half-way is resumed by the next one (the reconcile job enqueues it), which
 sends the copies still pending and never a second one. A copy whose lease ran out may or may not
@@ -34,10 +35,13 @@ def start(engine: Engine, mailing_id: int) -> bool:
         if due is None:
             return False
         # The row lock above makes the snapshot once-only even when two report jobs start together.
+        # Staff who sent /stop still get it (leaving the mailings is not leaving the job); those who
+        # turned reports off in /adminmenu do not, nor do those who blocked the bot.
         conn.execute(
             text(
                 "INSERT INTO report_recipients (mailing_id, tg_id) "
-                "SELECT :m, tg_id FROM users WHERE status = 'active' AND role IN ('moderator', 'admin') "
+                "SELECT :m, tg_id FROM users WHERE status <> 'blocked' AND wants_reports "
+                "AND role IN ('moderator', 'admin') "
                 "AND NOT EXISTS (SELECT 1 FROM report_recipients WHERE mailing_id = :m) "
                 "ON CONFLICT DO NOTHING"
             ),

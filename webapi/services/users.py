@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from webapi.domain import Actor, InvalidKey, LastAdmin, NotAllowed, TooManyAttempts, UserNotFound
 from webapi.extensions import db
 from webapi.models import User, utcnow
+from webapi.monitoring import count_claim_failure
 from webapi.services.audit import record
 
 CLAIM_ATTEMPTS = 5
@@ -89,25 +90,70 @@ def change_role(actor: Actor, tg_id: int, role: str) -> User:
     return user
 
 
+def set_wants_reports(actor: Actor, tg_id: int, wants: bool) -> User:
+    """Turn a user's mailing reports on or off (staff get them by default)."""
+    user = get_user(tg_id)
+    if user.wants_reports != wants:
+        user.wants_reports = wants
+        record(actor, "user.reports_changed", "user", tg_id, wants_reports=wants)
+    db.session.commit()
+    return user
+
+
+def admin_key_shaped(key: str, admin_key: str) -> bool:
+    """True when `key` could be ADMIN_KEY: it has the key's length.
+
+    A /start payload shares the key's alphabet (referral and UTM links are deep links too), so only
+    a payload of the key's length is a claim; any other is refused without counting. The length is
+    no secret worth keeping: comparing in constant time gives it away already, and a random key of
+    32 characters is as strong with it known.
+    """
+    return len(key) == len(admin_key)
+
+
+def _claimant(actor: Actor, source: str) -> str:
+    """Whose wrong keys count together: the Telegram user for the bot's calls, else the calling address."""
+    # Every bot call comes from the bot's one address: counted per address, five stray deep links of
+    # anyone would lock every claim out. A client token never gets this far (only the user themselves
+    # may claim), but would count per address if it ever did.
+    return f"user:{actor.tg_id}" if actor.tg_id is not None else f"source:{source}"
+
+
 def claim_admin(actor: Actor, tg_id: int, key: str, admin_key: str, redis: Redis, source: str) -> User:
-    """Make the user an admin when `key` equals ADMIN_KEY; wrong keys are audited and rate limited."""
+    """Make the user an admin when `key` equals ADMIN_KEY; wrong keys are audited and rate limited.
+
+    In order: only the user themselves may claim (a client token is refused before its key is read);
+    a key not shaped like ADMIN_KEY is refused and not counted; a claimant with CLAIM_ATTEMPTS wrong
+    keys in CLAIM_WINDOW_SECONDS is refused until the window ends; then the key is compared.
+    """
     if not actor.is_self(tg_id):
         raise NotAllowed("Only the user themselves can claim the admin key.")
-    counters = (f"claim-admin:fail:user:{tg_id}", f"claim-admin:fail:source:{source}")
-    tries = [int(v or 0) for v in redis.mget(counters)]
-    if max(tries) >= CLAIM_ATTEMPTS:
-        retry_after = max(redis.ttl(k) for k in counters)
-        raise TooManyAttempts(max(retry_after, 1))
+    if not admin_key_shaped(key, admin_key):
+        raise InvalidKey()
+    counter = f"claim-admin:fail:{_claimant(actor, source)}"
+    if int(redis.get(counter) or 0) >= CLAIM_ATTEMPTS:
+        raise TooManyAttempts(max(redis.ttl(counter), 1))
     user = get_user(tg_id)
     if not hmac.compare_digest(key.encode(), admin_key.encode()):
         pipe = redis.pipeline()
-        for counter in counters:
-            # SET NX EX then INCR: the window starts at the first wrong key (works on Redis 6 too).
-            pipe.set(counter, 0, ex=CLAIM_WINDOW_SECONDS, nx=True)
-            pipe.incr(counter)
-        pipe.execute()
+        # SET NX EX then INCR: the window starts at the first wrong key (works on Redis 6 too).
+        pipe.set(counter, 0, ex=CLAIM_WINDOW_SECONDS, nx=True)
+        pipe.incr(counter)
+        failures = pipe.execute()[1]
         record(actor, "user.claim_admin_failed", "user", tg_id)
+        # INCR hands out each count once, so exactly one wrong key starts the lockout.
+        locked = failures == CLAIM_ATTEMPTS
+        if locked:
+            record(
+                actor,
+                "user.claim_admin_locked",
+                "user",
+                tg_id,
+                attempts=CLAIM_ATTEMPTS,
+                seconds=max(redis.ttl(counter), 1),
+            )
         db.session.commit()
+        count_claim_failure(redis, locked)
         raise InvalidKey()
     if user.role != "admin":
         record(actor, "user.claimed_admin", "user", tg_id, old=user.role)
