@@ -100,3 +100,16 @@ class BrowserMemory:
     def remember(self, tg_id: int, message_ids: list[int]) -> None:
         """Remember the message ids just shown."""
         self.redis.set(f"{self.prefix}:{int(tg_id)}", json.dumps(message_ids), ex=DRAFT_TTL_SECONDS)
+
+
+class MenuMemory:
+    """Which message shows a user's constructor menu, so that only one menu's buttons stay live."""
+
+    def __init__(self, redis: Redis, prefix: str = "rassylka:bot:menu") -> None:
+        self.redis = redis
+        self.prefix = prefix
+
+    def swap(self, tg_id: int, message_id: int) -> int | None:
+        """Remember `message_id` as the menu; return the one remembered before (if any)."""
+        earlier = self.redis.set(f"{self.prefix}:{int(tg_id)}", message_id, ex=DRAFT_TTL_SECONDS, get=True)
+        return int(earlier) if earlier else None

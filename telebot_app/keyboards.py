@@ -120,7 +120,7 @@ def constructor_menu(t: Text, draft: dict) -> InlineKeyboardMarkup:
         buttons_row,
         media_row,
         [b("btn_change_name", "name"), b("btn_change_text", "text"), b("btn_change_time", "time")],
-        [b("btn_preview", "preview"), b("btn_test", "test")],
+        [b("btn_preview", "preview")],
         [b("btn_save", "save"), b("btn_exit", "exit")],
     )
 
@@ -129,6 +129,32 @@ def constructor_confirm(t: Text, draft: dict, yes_key: str, action: str) -> Inli
     """Yes (do `action`) or back to the menu."""
     d = draft["id"]
     return _markup([_button(t(yes_key), f"cm:{d}:{action}"), _button(t("btn_back"), f"cm:{d}:menu")])
+
+
+def back_to_menu(t: Text, draft: dict) -> InlineKeyboardMarkup:
+    """Under a constructor question: leave it for the menu, the draft as it was."""
+    return _markup([_button(t("btn_back"), f"cm:{draft['id']}:menu")])
+
+
+def caption_offer(t: Text, draft: dict) -> InlineKeyboardMarkup:
+    """A file with a caption where the text was asked: use both, only the caption, or neither."""
+    d = draft["id"]
+    return _markup(
+        [_button(t("btn_caption_both"), f"cm:{d}:capboth")],
+        [_button(t("btn_caption_text"), f"cm:{d}:captext")],
+        [_button(t("btn_caption_neither"), f"cm:{d}:capno")],
+    )
+
+
+def button_delete_confirm(t: Text, draft: dict, index: int) -> InlineKeyboardMarkup:
+    """Delete button `index` of the draft, or keep it and go back to the list."""
+    d = draft["id"]
+    return _markup(
+        [
+            _button(t("btn_yes_delete"), f"cb:{d}:delok:{index}"),
+            _button(t("btn_keep"), f"cb:{d}:pg:{index // BUTTONS_PAGE}"),
+        ]
+    )
 
 
 def conflict(t: Text, draft: dict) -> InlineKeyboardMarkup:

@@ -28,3 +28,17 @@ class Constructor(StatesGroup):
 
 
 DRAFT_INPUT_STATES = [Constructor.name, Constructor.text, Constructor.send_time]
+# States in which the bot waits for a typed answer; a press or a command leaves them.
+QUESTIONS = frozenset(
+    state.name
+    for state in (
+        RoleChange.target,
+        Browser.goto,
+        Constructor.name,
+        Constructor.text,
+        Constructor.send_time,
+        Constructor.button_text,
+        Constructor.button_url,
+        Constructor.media,
+    )
+)

@@ -51,3 +51,11 @@ def show_time(value: str | datetime, zone: ZoneInfo) -> str:
     moment = from_iso(value) if isinstance(value, str) else value
     local = moment.astimezone(zone)
     return f"{local:%d.%m.%Y %H:%M} {local.tzname()} ({zone.key})"
+
+
+def show_duration(seconds: float) -> str:
+    """`m:ss`, or `h:mm:ss` from an hour on: as the engine's progress message writes durations."""
+    whole = max(int(round(seconds)), 0)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

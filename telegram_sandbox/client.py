@@ -107,12 +107,18 @@ class SandboxClient:
         file_name: str | None = None,
         caption: str | None = None,
         token: str | None = None,
+        media_group_id: str | None = None,
     ) -> dict:
-        """The user sends a file (given bytes, or a generated one); returns the queued Update."""
+        """The user sends a file (given bytes, or a generated one); returns the queued Update.
+
+        Files sent with the same ``media_group_id`` are the items of one album.
+        """
         path = f"/sandbox/users/{user_id}/media"
         fields = {"type": kind, **self._token(token)}
         if caption is not None:
             fields["caption"] = caption
+        if media_group_id is not None:
+            fields["media_group_id"] = media_group_id
         if content is None:
             return self._call("POST", path, {**fields, "file_name": file_name})
         files = {"file": (file_name or "upload", content)}

@@ -101,6 +101,8 @@ async def user_media(request: web.Request, world: World) -> dict:
     if kind == "animation":
         fields["document"] = media_payload(stored)
     fields.update(_caption(data.get("caption")))
+    if data.get("media_group_id"):  # one item of an album: Telegram sends each item as its own message
+        fields["media_group_id"] = str(data["media_group_id"])
     return _incoming(bot, user, fields)
 
 

@@ -24,9 +24,9 @@ ORDER = (
     roles,
     browser,
     control,
+    media,  # before the constructor: its caption offer takes a captioned file at the text question
     constructor,
     buttons,
-    media,
     saving,
     fallback,
 )

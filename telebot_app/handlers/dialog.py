@@ -8,7 +8,7 @@ from telebot_app.context import Context
 
 def cancel(message: Message, ctx: Context) -> None:
     """Leave the current dialog."""
-    had_dialog = ctx.state() is not None
+    had_dialog = ctx.left is not None or ctx.state() is not None
     ctx.clear_state()
     if ctx.runtime.drafts.get(ctx.user_id) is not None:
         ctx.reply("cancelled_draft_kept")

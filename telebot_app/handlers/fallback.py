@@ -3,7 +3,7 @@
 from telebot import TeleBot, util
 from telebot.types import CallbackQuery, Message
 
-from telebot_app.context import Context
+from telebot_app.context import STAFF, Context
 from telebot_app.handlers.filters import is_command
 
 
@@ -13,8 +13,13 @@ def unknown_command(message: Message, ctx: Context) -> None:
 
 
 def stray_message(message: Message, ctx: Context) -> None:
-    """A message outside any dialog."""
-    ctx.reply("stray_message")
+    """A message outside any dialog (staff are told nothing is being asked, and where to go on)."""
+    if ctx.role() not in STAFF:
+        ctx.reply("stray_message")
+    elif ctx.runtime.drafts.get(ctx.user_id) is not None:
+        ctx.reply("stray_staff_draft")
+    else:
+        ctx.reply("stray_staff")
 
 
 def stale_button(call: CallbackQuery, ctx: Context) -> None:

@@ -118,9 +118,19 @@ class Player:
         """Forward a message of another user to the bot."""
         return self._new_after(lambda: self.sandbox.send_text(self.id, text, forward_from=from_id))
 
-    def send_media(self, kind: str) -> list[dict]:
-        """Send a generated file of `kind`."""
-        return self._new_after(lambda: self.sandbox.send_media(self.id, kind))
+    def send_media(self, kind: str, caption: str | None = None) -> list[dict]:
+        """Send a generated file of `kind` (with a caption)."""
+        return self._new_after(lambda: self.sandbox.send_media(self.id, kind, caption=caption))
+
+    def send_album(self, kinds: list[str], group: str = "album-1") -> tuple[list[dict], list[dict]]:
+        """Send an album (files sharing a media_group_id); return the messages sent and the bot's new ones."""
+        sent = []
+        new = self._new_after(
+            lambda: sent.extend(
+                self.sandbox.send_media(self.id, kind, media_group_id=group)["message"] for kind in kinds
+            )
+        )
+        return sent, new
 
     def press(self, message: dict, label: str) -> list[dict]:
         """Press the button whose text contains `label` under `message`; return new messages."""

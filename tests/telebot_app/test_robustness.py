@@ -33,7 +33,7 @@ from telebot.types import InlineKeyboardButton, InlineKeyboardMarkup
 from telebot_app.bot import STATE_PREFIX
 from telebot_app.context import Refused
 from telebot_app.handlers.media import ACCEPTED
-from telebot_app.states import Browser, Constructor, RoleChange
+from telebot_app.states import QUESTIONS, Browser, Constructor, RoleChange
 from tests.telebot_app.conftest import ADMIN_ID
 from tests.telebot_app.test_constructor import send_time
 
@@ -56,7 +56,7 @@ DRAFT_FIELDS = {
     "media",
     "pending_button",
 }
-OPTIONAL_DRAFT_FIELDS = {"conflict_version", "save_key"}
+OPTIONAL_DRAFT_FIELDS = {"conflict_version", "save_key", "offer"}
 FAILURE_TEXTS = ("Something went wrong", "Traceback", "That did not work", "Exception")
 SEED_MAILINGS = 3
 TRIM = " \t\r\n\v\f"
@@ -88,7 +88,7 @@ KNOWN_COMMANDS = ("start", "stop", "help", "adminmenu", "newmailing", "cancel")
 _CALLBACK_WORDS = """
     p goto edit editf del delok now nowok pause resume cancel cancelok set ok no admin moderator
     subscriber up dn nop pg menu save saveok exit exitok media rmmedia addbtn btns name text time
-    preview test overwrite reload asnew cont new roles list close
+    preview test overwrite reload asnew cont new roles list close rmmediaok capboth captext capno
 """
 CALLBACK_WORDS = (*_CALLBACK_WORDS.split(), "")
 CALLBACK_PREFIXES = ("cm:", "cb:", "ml:", "rl:", "am:", "mc:", "dr:", "x:close", "x:", "", "cm", "rl")
@@ -190,7 +190,21 @@ INPUTS = (
     "forged",
     "inaccessible",
     "restart",
+    "old_button",
+    "album",
 )
+# How each question begins to read on the admin's (English) screen.
+QUESTION_TEXTS = {
+    RoleChange.target.name: "Send the user's Telegram id",
+    Browser.goto.name: "Which one? Send a number",
+    Constructor.name.name: "Send the mailing's internal name",
+    Constructor.text.name: "Send the text of the mailing",
+    Constructor.send_time.name: "When to send it?",
+    Constructor.button_text.name: "Send the label of button",
+    Constructor.button_url.name: "Send the link for",
+    Constructor.media.name: "Send one photo",
+}
+ALBUM_NOTE = ("one attachment", "одно вложение")
 # In a state the admin mostly answers (text) or presses; the rest comes now and then.
 STATE_INPUTS = ("text", "forged", "text", "real_press", *INPUTS, "text", "text", "forged")
 
@@ -255,6 +269,10 @@ def check_draft(owner: int, draft: object, api) -> None:
             assert datetime.fromisoformat(draft[key]).tzinfo is not None, (key, draft[key])
     assert isinstance(draft["send_now"], bool), draft["send_now"]
     assert not (draft["send_now"] and draft["send_at"]), draft
+    if "offer" in draft:  # a captioned file offered as the text and the attachment
+        offer = draft["offer"]
+        assert isinstance(offer, dict) and set(offer) == {"text", "media"}, offer
+        assert isinstance(offer["text"], str) and offer["media"]["type"] in ACCEPTED, offer
     assert isinstance(draft["buttons"], list), draft["buttons"]
     for button in draft["buttons"]:
         assert isinstance(button, dict) and set(button) == {"text", "url"}, button
@@ -521,6 +539,49 @@ def test_random_updates_in_every_state_never_break_the_bot(
             chosen = pick(draw, callback_buttons(actor.messages()))
             if chosen is not None:
                 actor.press_data(*chosen)
+
+        def input_old_button(self, actor, draw) -> None:
+            """A button of an older message (an earlier menu): it leaves whatever the bot was asking.
+
+            Only a question the press itself asked may be open afterwards; with none open, a number
+            typed next is nobody's answer: no state appears and the draft stays as it was.
+            """
+            shown = actor.messages()
+            chosen = pick(draw, callback_buttons(shown[: max(len(shown) // 2, 1)]))
+            if chosen is None:
+                return
+            new = actor.press_data(*chosen)
+            after = self.state(actor)
+            if actor is admin and after in QUESTIONS:
+                asked = [m.get("text") or "" for m in new]
+                assert any(QUESTION_TEXTS[after] in text for text in asked), (chosen, after, asked)
+            if after is None:
+                draft = redis.get(f"{DRAFT_PREFIX}{actor.id}")
+                actor.say(draw(NUMBERS))
+                assert self.state(actor) is None, f"a number typed after {chosen} was taken as an answer"
+                assert redis.get(f"{DRAFT_PREFIX}{actor.id}") == draft
+
+        def input_album(self, actor, draw) -> None:
+            """Two to four files sharing a media_group_id: the first is handled, the album noted once."""
+            kinds = draw(st.lists(st.sampled_from(ACCEPTED), min_size=2, max_size=4))
+            group = f"album-{next(injected_ids)}"
+            before = {m["message_id"] for m in actor.messages()}
+            media_before = redis.get(f"{DRAFT_PREFIX}{actor.id}")
+            first = sandbox.send_media(actor.id, kinds[0], media_group_id=group)["message"]
+            for kind in kinds[1:]:
+                sandbox.send_media(actor.id, kind, media_group_id=group)
+            driver.drive()
+            new = [m for m in actor.messages() if m["message_id"] not in before]
+            notes = [m for m in new if any(note in (m.get("text") or "") for note in ALBUM_NOTE)]
+            assert len(notes) <= 1, [m.get("text") for m in new]
+            raw = redis.get(f"{DRAFT_PREFIX}{actor.id}")
+            if raw is not None and raw != media_before and json.loads(raw).get("media"):
+                media = json.loads(raw)["media"]
+                before_media = json.loads(media_before).get("media") if media_before else None
+                if media != before_media:
+                    value = first[media["type"]]
+                    file_id = value[-1]["file_id"] if isinstance(value, list) else value["file_id"]
+                    assert media["file_id"] == file_id, "an album item other than the first was kept"
 
         def forged_data(self, draw) -> str:
             """Random bytes, forged structures and mutated real data, as a modified client sends them."""

@@ -58,7 +58,7 @@ def test_role_change_can_be_dropped_and_cancel_leaves_the_dialog(admin_player, p
     admin = admin_player
     open_role_dialog(admin)
     assert admin.say("/cancel")[-1]["text"] == "Done, the dialog is closed."
-    assert "only send mailings" in admin.say("12345")[-1]["text"]
+    assert "not asking you anything" in admin.say("12345")[-1]["text"]
     player(60_004).say("/start")
     open_role_dialog(admin)
     card = admin.say("60004")[-1]
