@@ -90,7 +90,7 @@ def role_pressed(call: CallbackQuery, ctx: Context) -> None:
     if parts[1] == "set":
         ctx.answer()
         ctx.edit(
-            ctx.t("role_confirm", tg_id=tg_id, role=ctx.t(f"role_{role}")),
+            ctx.t("role_confirm", tg_id=tg_id, role=ctx.t(f"role_as_{role}")),
             keyboards.confirm(ctx.t, "btn_yes_change", f"rl:ok:{tg_id}:{role}", "rl:no"),
         )
         return

@@ -17,7 +17,7 @@ def test_role_change_by_id_with_confirmation(admin_player, player, api_as, sandb
     assert "Bob (@bobby)\nid: 60001\nrole: subscriber\nsubscription: active" in card["text"]
     admin.press(card, "moderator")
     question = admin.message(card["message_id"])
-    assert question["text"] == "Make user 60001 moderator?"
+    assert question["text"] == "Make user 60001 a moderator?"
     admin.press(question, "Yes, change")
     assert admin.answer["text"] == "Role changed"
     assert "Done: the role is now moderator." in admin.message(card["message_id"])["text"]
