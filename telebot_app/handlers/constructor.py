@@ -196,13 +196,14 @@ def text_given(message: Message, ctx: Context) -> None:
         ctx.ask("ask_text")
         return
     if text_format == "auto":
-        _tell_text_format(ctx, text, verdict)
+        tell_text_format(ctx, text, verdict)
     draft["text"] = verdict["text"]
+    draft.pop("offer", None)  # a typed text answers the question: a pending caption offer is void
     ctx.runtime.drafts.put(ctx.user_id, draft)
     ask_next(ctx, draft)
 
 
-def _tell_text_format(ctx: Context, typed: str, verdict: dict) -> None:
+def tell_text_format(ctx: Context, typed: str, verdict: dict) -> None:
     """Say how a typed text was read, when it matters: as HTML, or as plain text that had to be escaped."""
     why = verdict.get("html_problem")
     if verdict.get("text_format") == "html":

@@ -101,11 +101,11 @@ REFUSAL_KEYS = {
 
 
 # A captioned file where the text is asked
-def caption_html(message: Message) -> str:
-    """The caption's HTML, by the same rule as a typed text (constructor.message_html)."""
+def typed_caption(message: Message) -> tuple[str, str]:
+    """The caption and the format the API should read it in: the same rule as a typed text."""
     if any(entity.type in constructor.FORMATTING_ENTITIES for entity in message.caption_entities or []):
-        return message.html_caption
-    return message.caption or ""
+        return message.html_caption, "html"
+    return message.caption or "", "auto"
 
 
 def captioned_file_given(message: Message, ctx: Context) -> None:
@@ -114,7 +114,8 @@ def captioned_file_given(message: Message, ctx: Context) -> None:
     draft = constructor.current_draft(ctx)
     if draft is None:
         return
-    draft["offer"] = {"text": caption_html(message), "media": attachment(message)}
+    text, text_format = typed_caption(message)
+    draft["offer"] = {"text": text, "text_format": text_format, "media": attachment(message)}
     ctx.runtime.drafts.put(ctx.user_id, draft)
     ctx.reply(
         "caption_offer",
@@ -137,7 +138,9 @@ def _take_offer(ctx: Context, draft: dict, with_media: bool) -> None:
         return
     ctx.answer()
     media = offer["media"] if with_media else draft.get("media")
-    errors = ctx.api.validate(ctx.user_id, {"text": offer["text"], "media": media})
+    text_format = offer.get("text_format", "html")
+    verdict = ctx.api.read_text(ctx.user_id, offer["text"], media, text_format)
+    errors = verdict.get("errors") or {}
     problems = errors.get("text", []) + errors.get("media", [])
     if problems:
         ctx.runtime.drafts.put(ctx.user_id, draft)
@@ -145,7 +148,9 @@ def _take_offer(ctx: Context, draft: dict, with_media: bool) -> None:
         ctx.set_state(Constructor.text)
         ctx.ask("ask_text")
         return
-    draft.update(text=offer["text"], media=media)
+    if text_format == "auto":
+        constructor.tell_text_format(ctx, offer["text"], verdict)
+    draft.update(text=verdict["text"], media=media)
     ctx.runtime.drafts.put(ctx.user_id, draft)
     constructor.ask_next(ctx, draft)
 

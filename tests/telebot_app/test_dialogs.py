@@ -133,15 +133,18 @@ def test_a_captioned_photo_at_the_text_step_offers_caption_and_photo(admin_playe
     # Only the text: the caption becomes the text, the file is not attached.
     menu = admin.say("now")[-1]
     admin.press(menu, "Text")
-    offer = admin.send_media("video", caption="Just the words")[-1]
+    # A plain caption follows a typed text's rule: never refused, kept exactly as written.
+    offer = admin.send_media("video", caption="Just the words: Tom & Jerry, 5 < 6")[-1]
     admin.press(offer, "Only the text")
-    assert draft(redis)["text"] == "Just the words" and draft(redis)["media"]["type"] == "photo"
+    assert draft(redis)["text"] == "Just the words: Tom &amp; Jerry, 5 &lt; 6"
+    assert draft(redis)["media"]["type"] == "photo"
 
     # Neither: the text is asked again.
     admin.press(live_menus(admin)[-1], "Text")
     offer = admin.send_media("photo", caption="Not this")[-1]
     assert "Send the text of the mailing" in admin.press(offer, "No, I will send the text")[-1]["text"]
-    assert state(driver, admin) == "Constructor:text" and draft(redis)["text"] == "Just the words"
+    assert state(driver, admin) == "Constructor:text"
+    assert draft(redis)["text"] == "Just the words: Tom &amp; Jerry, 5 &lt; 6"
 
 
 def test_removing_a_button_or_the_attachment_asks_first(admin_player, redis):
