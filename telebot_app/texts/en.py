@@ -132,7 +132,8 @@ TEXTS = {
     "ask_name": "Send the mailing's internal name (subscribers do not see it).",
     "ask_text": "Send the text of the mailing. Format it in Telegram, or write HTML tags: "
     '&lt;b&gt;, &lt;i&gt;, &lt;u&gt;, &lt;s&gt;, &lt;a href="…"&gt;, &lt;code&gt;, &lt;pre&gt;, '
-    "&lt;blockquote&gt;, &lt;tg-spoiler&gt;.",
+    "&lt;blockquote&gt;, &lt;tg-spoiler&gt;. A text without formatting or tags goes out exactly as you "
+    "wrote it.",
     "ask_time": "When to send it? Give the time in {zone}: <code>DD.MM.YYYY HH:MM</code> (e.g. "
     "<code>{example}</code>), "
     "<code>HH:MM</code> for the next such time, or <code>now</code>.",
