@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime, timedelta
 
 from telebot import TeleBot, util
@@ -112,13 +113,15 @@ def ask_time(ctx: Context) -> None:
 def show_menu(ctx: Context, draft: dict, edit: bool = False) -> None:
     """The draft's summary and the menu (the one live menu: an earlier one loses its buttons)."""
     ctx.set_state(Constructor.menu)
-    html = _summary(ctx, draft)
+    summary = _summary(ctx, draft)
     markup = keyboards.constructor_menu(ctx.t, draft)
-    ctx.menu_shown(ctx.edit(html, markup) if edit else ctx.send(html, markup).message_id)
+    ctx.menu_shown(ctx.edit(summary, markup) if edit else ctx.send(summary, markup).message_id)
 
 
 def _summary(ctx: Context, draft: dict) -> str:
     source = draft.get("text") or ""
+    if "<" not in source:  # no tags: show the text as subscribers read it ("&amp;" is "&")
+        source = html.unescape(source)
     shown = source if len(source) <= TEXT_SHOWN else source[: TEXT_SHOWN - 1] + "…"
     every = draft.get("buttons") or []
     lines = [
@@ -242,14 +245,14 @@ def time_given(message: Message, ctx: Context) -> None:
     try:
         moment = parse_send_time(message.text or "", ctx.zone)
     except NotATime:
-        ctx.reply("time_unreadable", zone=ctx.zone.key)
+        ctx.ask("time_unreadable", zone=ctx.zone.key)
         return
     if moment is None:
         draft.update(send_now=True, send_at=None)
     else:
         errors = ctx.api.validate(ctx.user_id, {"send_at": moment.isoformat()})
         if errors.get("send_at"):
-            ctx.reply("time_invalid", errors=field_lines(ctx, errors, ("send_at",)), zone=ctx.zone.key)
+            ctx.ask("time_invalid", errors=field_lines(ctx, errors, ("send_at",)), zone=ctx.zone.key)
             return
         draft.update(send_now=False, send_at=moment.isoformat())
     ctx.runtime.drafts.put(ctx.user_id, draft)

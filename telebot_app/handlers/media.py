@@ -117,6 +117,8 @@ def captioned_file_given(message: Message, ctx: Context) -> None:
     text, text_format = typed_caption(message)
     draft["offer"] = {"text": text, "text_format": text_format, "media": attachment(message)}
     ctx.runtime.drafts.put(ctx.user_id, draft)
+    if message.media_group_id:  # the album's other items never reach a handler: said once
+        ctx.reply("media_album_first_kept")
     ctx.reply(
         "caption_offer",
         keyboards.caption_offer(ctx.t, draft),

@@ -169,7 +169,7 @@ def test_demo_in_the_browser_from_subscribing_to_the_report(stack, browser):
         screenshot(page, "admin-constructor")
 
         press(menu, ":save")
-        confirm = bot_says(page, "Schedule")
+        confirm = bot_says(page, f"Save {name}?")
         press(confirm, ":saveok")
         toast(page, "Saved")
         bot_says(page, "is being sent now")

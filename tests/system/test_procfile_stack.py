@@ -63,7 +63,7 @@ def test_admin_mailing_reaches_every_subscriber_once_and_ctrl_c_stops_cleanly(st
         admin.say(url)
         menu = admin.reply_with(f"{number}. {label} → {url}")
     admin.press(menu, ":save")
-    question = admin.reply_with("Schedule")
+    question = admin.reply_with(f"Save {name}?")
     admin.press(question, ":saveok")
     saved = admin.reply_with("is being sent now")
     mailing_id = int(re.search(r"\(id (\d+)\)", body(saved)).group(1))

@@ -122,14 +122,19 @@ class Player:
         """Send a generated file of `kind` (with a caption)."""
         return self._new_after(lambda: self.sandbox.send_media(self.id, kind, caption=caption))
 
-    def send_album(self, kinds: list[str], group: str = "album-1") -> tuple[list[dict], list[dict]]:
-        """Send an album (files sharing a media_group_id); return the messages sent and the bot's new ones."""
+    def send_album(
+        self, kinds: list[str], group: str = "album-1", caption: str | None = None
+    ) -> tuple[list[dict], list[dict]]:
+        """Send an album (files sharing a media_group_id, the first one captioned when `caption` is given);
+        return the messages sent and the bot's new ones."""
         sent = []
-        new = self._new_after(
-            lambda: sent.extend(
-                self.sandbox.send_media(self.id, kind, media_group_id=group)["message"] for kind in kinds
-            )
-        )
+
+        def send() -> None:
+            for number, kind in enumerate(kinds):
+                extra = {"caption": caption} if caption and number == 0 else {}
+                sent.append(self.sandbox.send_media(self.id, kind, media_group_id=group, **extra)["message"])
+
+        new = self._new_after(send)
         return sent, new
 
     def press(self, message: dict, label: str) -> list[dict]:

@@ -112,6 +112,21 @@ def test_an_album_at_the_media_step_keeps_the_first_file_and_says_so_once(admin_
     assert not any("Please use the buttons" in (r.get("text") or "") for r in replies)
 
 
+def test_a_captioned_album_at_the_text_step_offers_its_first_file_and_says_so_once(admin_player, redis):
+    admin = admin_player
+    admin.say("/newmailing")
+    admin.say("Album")
+    sent, replies = admin.send_album(["photo", "video", "photo"], group="album-2", caption="Three views")
+    texts = [r.get("text") or "" for r in replies]
+    assert sum("one attachment" in t for t in texts) == 1, texts
+    assert sum("has a caption" in t for t in texts) == 1, texts
+    offer = next(r for r in replies if "has a caption" in (r.get("text") or ""))
+    admin.press(offer, "Yes, text and attachment")
+    kept = draft(redis)
+    assert kept["text"] == "Three views"
+    assert kept["media"] == {"type": "photo", "file_id": sent[0]["photo"][-1]["file_id"]}
+
+
 def test_a_captioned_photo_at_the_text_step_offers_caption_and_photo(admin_player, redis, driver):
     admin = admin_player
     admin.say("/newmailing")

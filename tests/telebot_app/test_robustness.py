@@ -271,7 +271,8 @@ def check_draft(owner: int, draft: object, api) -> None:
     assert not (draft["send_now"] and draft["send_at"]), draft
     if "offer" in draft:  # a captioned file offered as the text and the attachment
         offer = draft["offer"]
-        assert isinstance(offer, dict) and set(offer) == {"text", "media"}, offer
+        assert isinstance(offer, dict) and set(offer) == {"text", "text_format", "media"}, offer
+        assert offer["text_format"] in ("html", "auto"), offer
         assert isinstance(offer["text"], str) and offer["media"]["type"] in ACCEPTED, offer
     assert isinstance(draft["buttons"], list), draft["buttons"]
     for button in draft["buttons"]:

@@ -24,19 +24,22 @@ def test_name_text_and_time_errors_repeat_the_question(admin_player):
     assert "When to send it?" in question["text"]
 
     for typed in ("tomorrow", "31.02.2031 10:00", "25:00", "1.1.31 10:00"):
-        assert admin.say(typed)[-1]["text"].startswith("I cannot read that time."), typed
+        unread = admin.say(typed)[-1]["text"]
+        assert unread.startswith("I cannot read that time.") and unread.endswith(
+            "/cancel leaves; your draft is kept."
+        ), typed
     past = admin.say("01.01.2020 10:00")[-1]["text"]
     assert past.startswith(
         "This time will not work:\n• Send time 01.01.2020 10:00 MSK (Europe/Moscow) is not in the future"
     )
-    assert past.endswith("Send another time (Europe/Moscow).")
+    assert past.endswith("Send another time (Europe/Moscow).\n\n/cancel leaves; your draft is kept."), past
     menu = admin.say("23:59")[-1]
     moscow = datetime.now(UTC).astimezone(ZoneInfo("Europe/Moscow"))
     expected_day = (
         moscow.date() if (moscow.hour, moscow.minute) < (23, 59) else moscow.date() + timedelta(days=1)
     )
     assert f"Send time: {expected_day:%d.%m.%Y} 23:59 MSK (Europe/Moscow)" in menu["text"]
-    assert "Text:\n&lt;b>Sale starts" in menu["text"]  # the HTML kept: escaped, so shown as typed
+    assert "Text:\n<b>Sale starts" in menu["text"]  # kept as plain text: shown as typed
 
 
 def test_button_errors(admin_player):
@@ -167,6 +170,7 @@ def test_typed_plain_text_is_kept_as_typed_and_html_read_as_html(admin_player, a
     assert notice["text"] == "Read as HTML: the tags become formatting."
     admin.press(menu, "✏ Text")
     notice, menu = admin.say("Tom & Jerry: 5 < 6")
+    assert "Text:\nTom & Jerry: 5 < 6" in menu["text"]  # the menu shows it as typed, not escaped
     admin.press(menu, "Save")
     admin.press(admin.message(menu["message_id"]), "Yes, save")
 

@@ -45,9 +45,9 @@ class _Stop:
     def _signal(self, signum, frame) -> None:
         if self.honcho is None:
             raise KeyboardInterrupt
-        if not self.stopping and self.honcho.poll() is None:
+        if not self.stopping and self.honcho.poll() is None:  # honcho already gone: keep its status
             self.honcho.send_signal(signal.SIGINT)
-        self.stopping = True
+            self.stopping = True
 
     def wait(self, honcho: subprocess.Popen) -> int:
         code = honcho.wait()
