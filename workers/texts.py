@@ -35,8 +35,8 @@ TEXTS = {
         "paused": "⏸ На паузе",
         "finished": "✅ Завершена",
         "cancelled": "⏹ Отменена",
-        "counts": "Доставлено {sent} · заблокировали {blocked} · ошибки {failed} · неизвестно {unknown} · "
-        "отменено {cancelled} · осталось {left}",
+        "counts": "Доставлено: {sent} · заблокировали: {blocked} · ошибки: {failed} · "
+        "исход неизвестен: {unknown} · отменено: {cancelled} · осталось: {left}",
         "speed": "Скорость {rate:.1f}/с · прошло {elapsed} · осталось примерно {eta}",
         "pause": "⏸ Пауза",
         "resume": "▶️ Продолжить",
@@ -52,12 +52,28 @@ TEXTS = {
         "average": "Средняя скорость: {rate:.1f} сообщ./с",
         "reasons": "Самые частые причины:",
         "csv_caption": "Кому не доставлено и почему",
-        "csv_too_large": "📎 Список недоставленных ({rows}, {mb:.1f} МБ) превышает лимит Telegram на файлы "
-        "({limit} МБ), поэтому не приложен. Его можно получить через API: <code>GET {path}</code>",
+        "csv_too_large": "📎 Список недоставленных (строк: {rows}, {mb:.1f} МБ) превышает лимит Telegram "
+        "на файлы ({limit} МБ), поэтому не приложен. Его можно получить через API: <code>GET {path}</code>",
     },
 }
 
 
+class _DecimalComma:
+    """A number that prints with a decimal comma, as Russian writes it ("1,5/с")."""
+
+    def __init__(self, value: int | float):
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec).replace(".", ",")
+
+
+def _decimal_comma(value: object) -> object:
+    return _DecimalComma(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
 def t(language: str, key: str, **values) -> str:
-    """One text in `language`, formatted."""
+    """One text in `language`, formatted; in Russian, numbers print with a decimal comma."""
+    if language == "ru":
+        values = {name: _decimal_comma(value) for name, value in values.items()}
     return TEXTS.get(language, TEXTS["en"])[key].format(**values)

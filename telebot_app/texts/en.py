@@ -18,10 +18,12 @@ TEXTS = {
     "help_subscriber": "<b>What you can do</b>\n/start — subscribe (or come back)\n/stop — unsubscribe\n"
     "/help — this list",
     "help_moderator": "<b>What you can do</b> (moderator)\n/newmailing — compose a mailing\n"
-    "/adminmenu — scheduled mailings: view, edit, delete, send now, pause, resume\n"
+    "/adminmenu — scheduled mailings: view, edit, delete, send now, pause, resume; "
+    "turn mailing reports on or off\n"
     "/cancel — leave the current dialog\n/start, /stop — subscribe, unsubscribe\n/help — this list",
     "help_admin": "<b>What you can do</b> (admin)\n/newmailing — compose a mailing\n"
-    "/adminmenu — change users' roles; scheduled mailings: view, edit, delete, send now, pause, resume\n"
+    "/adminmenu — change users' roles; scheduled mailings: view, edit, delete, send now, pause, resume; "
+    "turn mailing reports on or off\n"
     "/cancel — leave the current dialog\n/start, /stop — subscribe, unsubscribe\n/help — this list",
     # General
     "refused": "Sorry, this is only for admins and moderators.",
@@ -168,7 +170,7 @@ TEXTS = {
     "btn_reload": "Drop my changes, load theirs",
     "btn_save_as_new": "Save as a new mailing",
     "ask_button_text": "Send the label of button {number}.",
-    "ask_button_url": "Send the link for «{text}» (http://, https:// or tg://).",
+    "ask_button_url": "Send the link for “{text}” (http://, https:// or tg://).",
     "button_added": "Button added: {text} → {url}",
     "buttons_manage": "Buttons ({count}): move them with ⬆ ⬇, delete with ✖. Subscribers see them in "
     "this order.",
@@ -190,7 +192,7 @@ TEXTS = {
     "or voice message.",
     "preview_intro": "👁 Preview — exactly as subscribers will see it:",
     "preview_sent": "Preview sent",
-    "test_failed": "Telegram did not accept this mailing:\n{errors}",
+    "test_failed": "The preview was not sent:\n{errors}",
     "save_confirm": "Save <b>{name}</b>? Send time: {send_at}.",
     "save_invalid": "Not saved:\n{errors}\nYour draft is kept.",
     "saved": "✅ Saved: <b>{name}</b> (id {mailing_id}) will be sent at {send_at}.",
@@ -214,8 +216,8 @@ TEXTS = {
     "reports; /newmailing — compose a mailing; /help — all commands.",
     "role_now_moderator": "You have been made a moderator.\n/newmailing — compose a mailing; /adminmenu — "
     "scheduled mailings and your reports; /help — all commands.",
-    "role_now_subscriber": "You are a subscriber now: the admin menu and composing mailings are no longer "
-    "yours. /help — all commands.",
+    "role_now_subscriber": "You are a subscriber now: you no longer have the admin menu or the mailing "
+    "tools. /help — all commands.",
     # Dialogs: leaving, albums, confirmations
     "leave_hint_draft": "/cancel leaves; your draft is kept.",
     "stray_staff": "I am not asking you anything right now. /adminmenu opens the admin menu, "
@@ -226,7 +228,7 @@ TEXTS = {
     "first file was added.",
     "media_remove_confirm": "Remove the attachment ({kind}) from the mailing?",
     "btn_yes_remove": "Yes, remove",
-    "button_delete_confirm": "Delete the button «{text}» ({url})?",
+    "button_delete_confirm": "Delete the button “{text}” ({url})?",
     "btn_keep": "No, keep it",
     "caption_offer": "This {kind} has a caption. Use the caption as the mailing's text and the {kind} "
     "as its attachment?",
@@ -248,7 +250,8 @@ TEXTS = {
     "text_read_as_html": "Read as HTML: the tags become formatting.",
     "text_read_as_plain": "Read as plain text: subscribers will see it exactly as you typed it.",
     "text_read_as_plain_why": "Read as plain text: subscribers will see it exactly as you typed it, tags "
-    "included. For HTML formatting, fix this and send the text again: {problem}",
+    "included. To use HTML, fix the error and replace the text with the “✏ Text” button in the menu. "
+    "The error: {problem}",
     # Validation problems (API codes); "at character N" counts from 1
     "problem_required": "This field is required.",
     "problem_invalid": "This value is not valid.",
@@ -256,6 +259,15 @@ TEXTS = {
     "problem_unknown": "There is no such field.",
     "problem_type": "The value has the wrong type.",
     "problem_nul_character": "Text may not contain the NUL character (U+0000).",
+    "problem_validator_failed": "This value is not valid.",
+    "problem_format": "The value cannot be written in the required format.",
+    "problem_invalid_awareness": "The time is not valid here: check its timezone.",
+    "problem_invalid_utf8": "The text is not valid UTF-8.",
+    "problem_invalid_uuid": "This is not a valid UUID.",
+    "problem_invalid_ip": "This is not a valid IP address.",
+    "problem_invalid_ip_interface": "This is not a valid IP interface (an address with a network mask).",
+    "problem_special": "Special numbers (nan, infinity) are not allowed here.",
+    "problem_too_large": "The number is too large.",
     "problem_name_not_text": "The name must be text.",
     "problem_name_empty": "The name is empty: give the mailing a short internal name.",
     "problem_name_too_long": "The name is {length} characters long; the limit is {limit}. Shorten it.",
@@ -263,7 +275,7 @@ TEXTS = {
     "problem_text_empty": "The text is empty: write the message text.",
     "problem_text_too_long": "The text is {length} characters long without its formatting; the limit is "
     "{limit}. "
-    "Shorten it by {excess}.",
+    "Shorten it by {excess} characters.",
     "problem_html_unclosed_tag": "The &lt;{tag}&gt; tag at character {at} is never closed: add "
     "&lt;/{tag}&gt;.",
     "problem_html_unescaped_amp": "The '&amp;' at character {at} must be written as &amp;amp;.",
@@ -339,7 +351,8 @@ TEXTS = {
     "problem_button_link_incomplete": "The link of button {button} has nothing after {url}: complete the "
     "address.",
     "problem_media_not_object": 'Media must be {{"type": …, "file_id": …}}.',
-    "problem_media_type_unsupported": "Media of type '{type}' is not supported. Use one of: {types}.",
+    "problem_media_type_unsupported": "This kind of attachment is not supported: send a photo, GIF, video, "
+    "document, audio or voice message.",
     "problem_media_file_missing": "The media file is missing: send the file to the bot or give an http(s) "
     "link "
     "to it.",
@@ -353,7 +366,7 @@ TEXTS = {
     "problem_send_at_not_time": "The send time must be a date and time, e.g. 2025-05-01T09:00:00+03:00.",
     "problem_send_at_no_timezone": "The send time has no timezone: add a UTC offset, e.g. "
     "2025-05-01T09:00:00+03:00.",
-    "problem_send_at_not_future": "Send time {send_at} is not in the future (it is now {now}): choose a "
+    "problem_send_at_not_future": "The send time {send_at} is not in the future (it is now {now}): choose a "
     "later "
     "time.",
     # API refusals (the error's code and details)
@@ -365,6 +378,17 @@ TEXTS = {
     "problem_version_conflict": "Someone else changed this mailing meanwhile: open it again and repeat your "
     "change.",
     "problem_last_admin": "This is the last admin: make someone else admin first.",
-    "problem_telegram_error": "Telegram answered with an error: {description}",
+    "problem_telegram_error": "Telegram refused the mailing. Telegram said: “{description}”",
     "problem_telegram_unavailable": "Telegram cannot be reached right now. Try again in a few seconds.",
+    "problem_unauthorized": "The service did not accept the credentials.",
+    "problem_forbidden": "You are not allowed to do this.",
+    "problem_invalid_key": "The key is not valid.",
+    "problem_method_not_allowed": "The service does not support this request.",
+    "problem_idempotency_key_reused": "Mailing {mailing_id} was already created by this save, with different "
+    "contents.",
+    "problem_payload_too_large": "The request is too large for the service.",
+    "problem_unsupported_media_type": "The service does not accept the request in this format.",
+    "problem_rate_limited": "Too many attempts. Please try again later.",
+    "problem_internal_error": "Something went wrong in the service. Please try again.",
+    "problem_unavailable": "The service is unavailable right now. Please try again shortly.",
 }

@@ -139,7 +139,7 @@ def test_demo_in_the_browser_from_subscribing_to_the_report(stack, browser):
             press(menu, ":addbtn")
             bot_says(page, f"Send the label of button {number}")
             write(page, label)
-            bot_says(page, f"Send the link for «{label}»")
+            bot_says(page, f"Send the link for “{label}”")
             write(page, url)
             menu = bot_says(page, f"{number}. {label} → {url}")
         press(menu, ":media")

@@ -59,7 +59,7 @@ def test_admin_mailing_reaches_every_subscriber_once_and_ctrl_c_stops_cleanly(st
         admin.press(menu, ":addbtn")
         admin.reply_with(f"Send the label of button {number}")
         admin.say(label)
-        admin.reply_with(f"Send the link for «{label}»")
+        admin.reply_with(f"Send the link for “{label}”")
         admin.say(url)
         menu = admin.reply_with(f"{number}. {label} → {url}")
     admin.press(menu, ":save")

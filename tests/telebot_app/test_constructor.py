@@ -29,7 +29,7 @@ def start_draft(admin, name: str = "Autumn sale", text: str = "<b>Sale</b> start
 def add_button(admin, menu: dict, label: str, url: str) -> dict:
     """Menu → add a button; return the new menu."""
     assert "label of button" in admin.press(menu, "➕ Button")[-1]["text"]
-    assert f"link for «{label}»" in admin.say(label)[-1]["text"]
+    assert f"link for “{label}”" in admin.say(label)[-1]["text"]
     replies = admin.say(url)
     assert f"Button added: {label} → {url}" in replies[0]["text"]
     return replies[-1]
@@ -129,7 +129,7 @@ def test_restart_in_the_middle_of_the_constructor_keeps_the_draft(admin_player, 
 
     driver.restart()  # a new bot process: new TeleBot, new API client, same Redis
 
-    assert "link for «Two»" in admin.say("Two")[-1]["text"]
+    assert "link for “Two”" in admin.say("Two")[-1]["text"]
     menu = admin.say("https://example.org/2")[-1]
     assert "1. One → https://example.org/1\n2. Two → https://example.org/2" in menu["text"]
 

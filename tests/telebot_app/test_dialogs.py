@@ -173,7 +173,7 @@ def test_removing_a_button_or_the_attachment_asks_first(admin_player, redis):
     manager = admin.message(menu["message_id"])
     admin.press(manager, "✖")
     question = admin.message(menu["message_id"])
-    assert question["text"] == "Delete the button «Shop» (https://example.org/shop)?"
+    assert question["text"] == "Delete the button “Shop” (https://example.org/shop)?"
     assert len(draft(redis)["buttons"]) == 1
     admin.press(question, "No, keep it")
     manager = admin.message(menu["message_id"])

@@ -1,13 +1,17 @@
 """Every problem the message rules can produce reads in Russian and in English, with its params."""
 
 import html
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from telebot_app.problems import TIME_PARAMS, problem_text
 from telebot_app.texts import en, ru
+from webapi import domain
+from webapi.errors import _MARSHMALLOW_CODES, CODES
 from webapi.message_rules import validate_draft
 from webapi.problems import TEMPLATES
 
@@ -89,23 +93,46 @@ EXAMPLES = {
     "send_at_no_timezone": {"send_at": datetime(2030, 1, 1, 9, 0)},  # noqa: DTZ001 - naive on purpose
     "send_at_not_future": {"send_at": NOW - timedelta(days=1)},
 }
-# Codes of the schemas and of the API's refusals, with params as the API sends them.
-REFUSALS = {
-    "invalid": {},
-    "null": {},
-    "unknown": {},
-    "type": {},
-    "nul_character": {},
-    "validation_error": {},
-    "bad_request": {},
-    "not_found": {},
-    "conflict": {},
+# Params of the refusals whose details carry some, as the API sends them; the others carry none.
+REFUSAL_PARAMS = {
     "wrong_status": {"status": "sending"},
     "version_conflict": {"current_version": 3},
-    "last_admin": {},
+    "idempotency_key_reused": {"mailing_id": 7},
+    "rate_limited": {"retry_after": 30},
     "telegram_error": {"description": "Bad Request: chat not found"},
-    "telegram_unavailable": {},
 }
+# Params the catalogs leave out on purpose: internal names that the text says in words instead.
+NOT_SHOWN = {"media_type_unsupported": {"type", "types"}}
+WEBAPI = Path(domain.__file__).parent
+# A code given where the error is raised: ApiError(..., code="x") or a problem dict {"code": "x", "params"…}.
+RAISED_CODE = re.compile(r'\bcode="(\w+)"|"code": "(\w+)", "params"')
+
+
+def domain_codes() -> set[str]:
+    """The `code` of every DomainError subclass the API declares, however deep."""
+    codes, kinds = set(), list(domain.DomainError.__subclasses__())
+    while kinds:
+        kind = kinds.pop()
+        kinds.extend(kind.__subclasses__())
+        if kind.__module__.startswith("webapi."):  # not a test's own subclass
+            codes.add(kind.code)
+    return codes
+
+
+def raised_codes() -> set[str]:
+    """Codes written out where the API raises or builds an error, outside the tables above."""
+    return {
+        "".join(found)
+        for path in WEBAPI.rglob("*.py")
+        for found in RAISED_CODE.findall(path.read_text(encoding="utf-8"))
+    }
+
+
+# Every code the API answers besides the rules': by status, by kind of domain failure, by marshmallow
+# field error (and "invalid" for a validator's message), or given where raised.
+REFUSALS = sorted(
+    set(CODES.values()) | domain_codes() | set(_MARSHMALLOW_CODES.values()) | {"invalid"} | raised_codes()
+)
 
 
 def produced(code: str) -> dict:
@@ -120,6 +147,13 @@ def test_every_code_has_an_example_and_no_example_is_stale():
     assert set(EXAMPLES) == set(TEMPLATES)
 
 
+def test_the_refusal_codes_are_found_and_their_params_are_not_stale():
+    found = set(REFUSALS)
+    assert {"forbidden", "invalid_key", "idempotency_key_reused", "invalid_utf8", "too_large"} <= found
+    assert {"telegram_error", "telegram_unavailable", "nul_character", "wrong_status"} <= found
+    assert set(REFUSAL_PARAMS) <= found
+
+
 @pytest.mark.parametrize("code", sorted(TEMPLATES))
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_every_rule_problem_reads_in_both_languages_with_its_params(code, language):
@@ -132,6 +166,8 @@ def test_every_rule_problem_reads_in_both_languages_with_its_params(code, langua
         assert shown != html.escape(problem["message"], quote=False)  # the catalog's, not the API's English
     assert "{" not in shown.replace("{{", "").replace('{"', "")
     for name, value in problem["params"].items():
+        if name in NOT_SHOWN.get(code, ()):
+            continue
         if name in TIME_PARAMS:
             assert "MSK (Europe/Moscow)" in shown
         elif isinstance(value, list):
@@ -140,9 +176,9 @@ def test_every_rule_problem_reads_in_both_languages_with_its_params(code, langua
             assert html.escape(str(value), quote=False) in shown, name
 
 
-@pytest.mark.parametrize(("code", "params"), sorted(REFUSALS.items()))
-def test_refusal_codes_read_in_both_languages(code, params):
-    problem = {"code": code, "params": params, "message": "English from the API"}
+@pytest.mark.parametrize("code", REFUSALS)
+def test_refusal_codes_read_in_both_languages(code):
+    problem = {"code": code, "params": REFUSAL_PARAMS.get(code, {}), "message": "English from the API"}
     for language, catalog in (("ru", ru.TEXTS), ("en", en.TEXTS)):
         assert f"problem_{code}" in catalog
         assert problem_text(language, problem, ZONE) != "English from the API"
@@ -155,7 +191,7 @@ def test_russian_reads_russian_and_unknown_codes_fall_back_to_the_api_message():
         "message": "Text is 5120 characters after formatting is removed; the limit is 4096.",
     }
     assert problem_text("ru", problem, ZONE) == (
-        "Текст без учёта оформления длиннее 4096 символов (сейчас 5120): сократите его на 1024."
+        "Текст без учёта оформления длиннее 4096 символов (сейчас 5120): сократите его на 1024 симв."
     )
     status = {"code": "wrong_status", "params": {"status": "paused"}, "message": "x"}
     assert problem_text("ru", status, ZONE) == "Сейчас это сделать нельзя: рассылка на паузе."
