@@ -2,8 +2,9 @@
 
 import logging
 
-from telebot_app.bot import create_bot
+from telebot_app.bot import build_runtime, create_bot
 from telebot_app.commands import install_default_commands
+from telebot_app.notices import start_role_notices
 from webapi.logs import configure_logging, settings_secrets
 from webapi.settings import exit_on_config_error, load_settings
 
@@ -16,11 +17,13 @@ def main() -> None:
     settings = exit_on_config_error(lambda: load_settings(require=REQUIRED))
     configure_logging(settings.log_format, settings_secrets(settings))
     log = logging.getLogger("telebot_app")
-    bot = create_bot(settings)
+    runtime = build_runtime(settings)
+    bot = create_bot(settings, runtime)
     try:
         install_default_commands(bot, settings.bot_language)
     except Exception:  # the menu is a convenience; polling below retries Telegram on its own
         log.exception("could not set the command menu")
+    start_role_notices(bot, runtime.redis, settings.bot_language)
     log.info("bot started; API at %s, Telegram at %s", settings.api_url, settings.telegram_api_url)
     bot.infinity_polling(timeout=20, long_polling_timeout=20, allowed_updates=ALLOWED_UPDATES)
 

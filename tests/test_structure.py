@@ -16,7 +16,13 @@ PACKAGES = ("webapi", "workers", "telebot_app", "telegram_sandbox")
 # What the bot legitimately shares with the backend: settings, logging with secrets redacted, the
 # minting of its own short-lived API tokens (with the shared JWT secret), and the bot token's one
 # rate limiter (a 429 wait holds replies and mailings alike).
-SHARED_WITH_THE_BOT = {"webapi.settings", "webapi.logs", "webapi.tokens", "webapi.telegram.rate_limiter"}
+SHARED_WITH_THE_BOT = {
+    "webapi.settings",
+    "webapi.logs",
+    "webapi.tokens",
+    "webapi.telegram.rate_limiter",
+    "webapi.role_notices",
+}
 # The tools around the backend for a machine with only Python (`make run`) start the sandbox.
 MAY_IMPORT_THE_SANDBOX = {"webapi.local.stack"}
 

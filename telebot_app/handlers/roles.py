@@ -1,20 +1,13 @@
 """Changing a user's role: by Telegram id or a forwarded message, shown, chosen, confirmed, then told."""
 
-import logging
-
 from telebot import TeleBot, util
-from telebot.apihelper import ApiTelegramException
 from telebot.types import CallbackQuery, Message
 
-from telebot_app import keyboards, texts
+from telebot_app import keyboards
 from telebot_app.api_client import ApiError
-from telebot_app.commands import set_chat_commands
 from telebot_app.context import Context
 from telebot_app.handlers.filters import ID_MAX, number, prefix, register_answer
 from telebot_app.states import RoleChange
-from telebot_app.texts import language_for
-
-log = logging.getLogger(__name__)
 
 
 def ask_target(ctx: Context) -> None:
@@ -95,7 +88,7 @@ def role_pressed(call: CallbackQuery, ctx: Context) -> None:
         )
         return
     try:
-        before = ctx.api.get_user(ctx.user_id, tg_id)["role"]
+        # The API queues the user's notice and new command menu (telebot_app.notices tells them).
         user = ctx.api.change_role(ctx.user_id, tg_id, role)
     except ApiError as exc:
         if exc.code == "last_admin":
@@ -108,22 +101,7 @@ def role_pressed(call: CallbackQuery, ctx: Context) -> None:
             return
         raise
     ctx.answer("role_done_short")
-    # The target is addressed in their own language; one we do not speak falls back to the bot's, as
-    # everywhere else, not to the admin's.
-    language = language_for(user.get("language_code"), ctx.settings.bot_language)
-    set_chat_commands(ctx.bot, tg_id, user["role"], language)
-    if user["role"] != before:
-        tell_new_role(ctx.bot, tg_id, user["role"], language)
     ctx.edit(_describe(ctx, user) + "\n\n" + ctx.t("role_done", role=ctx.t(f"role_{user['role']}")))
-
-
-def tell_new_role(bot: TeleBot, tg_id: int, role: str, language: str) -> None:
-    """Tell a user their role has changed and what they may do now; a chat we cannot reach is skipped."""
-    try:
-        bot.send_message(tg_id, texts.text(language, f"role_now_{role}"), parse_mode="HTML")
-    except ApiTelegramException as exc:
-        # The role has changed all the same; the notice is a courtesy (the user may have blocked the bot).
-        log.info("could not tell user %s of their new role: %s", tg_id, exc.description)
 
 
 def register(bot: TeleBot) -> None:

@@ -9,6 +9,7 @@ import pytest
 from telebot import TeleBot, apihelper
 
 from telebot_app.bot import build_runtime, create_bot
+from telebot_app.notices import tell_role_changes
 from telegram_sandbox import SandboxServer
 from telegram_sandbox.client import SandboxClient
 from tests.conftest import bot_headers
@@ -74,7 +75,13 @@ class Driver:
         self.bot = self._build()
 
     def drive(self) -> None:
-        """Fetch and handle updates until the sandbox has none left."""
+        """Fetch and handle updates until the sandbox has none left, then tell the queued role notices
+        (what the bot's notice thread does as they come)."""
+        self._handle_updates()
+        if tell_role_changes(self.bot, self.runtime.redis, self.settings.bot_language):
+            self._handle_updates()
+
+    def _handle_updates(self) -> None:
         for _ in range(MAX_ROUNDS):
             # Ask the sandbox first: getUpdates would long-poll when nothing is waiting.
             waiting = [

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from telebot_app import texts
 from tests.support import wait_for
 from tests.telebot_app.conftest import TOKEN
+from webapi import role_notices
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,6 +57,22 @@ def test_the_bot_process_sets_its_menu_and_answers(start_bot, sandbox):
     reply = wait_for(lambda: sandbox.messages(ann["id"]), 30, "the greeting")
     assert "Hello, Ann! You are subscribed" in reply[0]["text"]
     assert bot_process.poll() is None
+
+
+def test_the_bot_process_tells_queued_role_changes_and_those_a_stopped_bot_left(start_bot, sandbox, redis):
+    ann = sandbox.create_user("Ann", id=80_002, language_code="ru")
+    bob = sandbox.create_user("Bob", id=80_003, language_code="en")
+    # Bob's notice was taken by a bot that stopped before telling him; Ann's waits in the queue.
+    redis.lpush(role_notices.PROCESSING, role_notices.RoleNotice(bob["id"], "admin", "en").encode())
+    role_notices.announce(redis, role_notices.RoleNotice(ann["id"], "moderator", "ru"))
+    start_bot()
+    told = wait_for(lambda: sandbox.messages(ann["id"]), 30, "Ann's notice")
+    assert told[-1]["text"] == texts.text("ru", "role_now_moderator")
+    assert wait_for(lambda: sandbox.messages(bob["id"]), 30, "Bob's notice")[-1]["text"] == texts.text(
+        "en", "role_now_admin"
+    )
+    wait_for(lambda: redis.llen(role_notices.PROCESSING) == 0, 30, "both notices to be done")
+    assert redis.llen(role_notices.QUEUE) == 0
 
 
 def test_a_missing_setting_stops_the_bot_with_one_line():

@@ -39,6 +39,22 @@ def test_the_target_is_told_in_their_own_language_with_their_menu(admin_player, 
     assert _chat_commands(sandbox, ivan.id) is None
 
 
+def test_a_role_changed_by_an_api_client_is_told_the_same_way(app, client, player, sandbox, driver):
+    olga = player(61_020, first_name="Ольга", language_code="ru")
+    olga.say("/start")
+    issued = app.test_cli_runner().invoke(args=["tokens", "issue", "crm", "--role", "admin"])
+    headers = {"Authorization": f"Bearer {issued.output.strip().splitlines()[-1]}"}
+    changed = client.patch(f"/api/v1/users/{olga.id}", json={"role": "moderator"}, headers=headers)
+    assert changed.status_code == 200, changed.get_json()
+    driver.drive()  # the bot's notice thread, run in step
+    assert olga.last()["text"] == texts.text("ru", "role_now_moderator")
+    assert _chat_commands(sandbox, olga.id)["adminmenu"] == texts.text("ru", "cmd_adminmenu")
+    told = len(olga.messages())
+    client.patch(f"/api/v1/users/{olga.id}", json={"role": "moderator"}, headers=headers)
+    driver.drive()
+    assert len(olga.messages()) == told  # the same role again: nothing to tell
+
+
 def test_a_language_we_do_not_speak_falls_back_to_the_bots_not_the_admins(player, make_user, sandbox):
     make_user(61_010, role="admin", first_name="Босс", language_code="ru")
     boss = player(61_010, first_name="Босс", language_code="ru")

@@ -80,6 +80,16 @@ def test_admin_changes_a_role_and_it_is_audited(client, admin, make_user, db_ses
     assert entry.details == {"old": "subscriber", "new": "moderator"}
 
 
+def test_a_role_change_queues_one_notice_for_the_bot_and_the_same_role_none(client, admin, make_user, redis):
+    from webapi import role_notices
+
+    make_user(51, language_code="ru")
+    client.patch("/api/v1/users/51", json={"role": "moderator"}, headers=admin)
+    client.patch("/api/v1/users/51", json={"role": "moderator"}, headers=admin)
+    queued = [role_notices.RoleNotice.decode(raw) for raw in redis.lrange(role_notices.QUEUE, 0, -1)]
+    assert queued == [role_notices.RoleNotice(51, "moderator", "ru")]
+
+
 def test_the_last_admin_cannot_be_demoted(client, admin):
     response = client.patch("/api/v1/users/1001", json={"role": "subscriber"}, headers=admin)
     assert response.status_code == 409

@@ -124,7 +124,7 @@ class UserItem(MethodView):
     def patch(self, change, tg_id):
         """Change a user's role (admins only; the last admin cannot be demoted)."""
         actor = require_role("admin")
-        return service.change_role(actor, tg_id, change["role"])
+        return service.change_role(actor, tg_id, change["role"], current_app.extensions["redis"])
 
 
 @blp.route("/<int64:tg_id>/unsubscribe")

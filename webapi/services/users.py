@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hmac
+import logging
 
 from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -12,7 +14,10 @@ from webapi.domain import Actor, InvalidKey, LastAdmin, NotAllowed, TooManyAttem
 from webapi.extensions import db
 from webapi.models import User, utcnow
 from webapi.monitoring import count_claim_failure
+from webapi.role_notices import RoleNotice, announce
 from webapi.services.audit import record
+
+log = logging.getLogger(__name__)
 
 CLAIM_ATTEMPTS = 5
 CLAIM_WINDOW_SECONDS = 15 * 60
@@ -71,8 +76,9 @@ def list_users(role: str | None, status: str | None, offset: int, limit: int) ->
     return list(items), total
 
 
-def change_role(actor: Actor, tg_id: int, role: str) -> User:
-    """Give a user a new role; the last admin cannot be demoted."""
+def change_role(actor: Actor, tg_id: int, role: str, redis: Redis | None = None) -> User:
+    """Give a user a new role; the last admin cannot be demoted. A change is queued for the bot to
+    announce to the user (webapi.role_notices) when `redis` is given."""
     # Lock every admin row so two concurrent demotions cannot both pass the last-admin check.
     admins = db.session.scalars(select(User.tg_id).where(User.role == "admin").with_for_update()).all()
     user = db.session.get(User, tg_id, with_for_update=True)
@@ -87,6 +93,11 @@ def change_role(actor: Actor, tg_id: int, role: str) -> User:
         user.role = role
         record(actor, "user.role_changed", "user", tg_id, old=old, new=role)
     db.session.commit()
+    if old != role and redis is not None:
+        try:
+            announce(redis, RoleNotice(tg_id, role, user.language_code))
+        except RedisError:  # the role has changed all the same; the notice is a courtesy
+            log.warning("could not queue the role notice for user %s", tg_id, exc_info=True)
     return user
 
 
