@@ -59,3 +59,9 @@ def show_duration(seconds: float) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def show_decimal(value: float, language: str) -> str:
+    """One decimal place, with a decimal comma in Russian (as the engine's messages write numbers)."""
+    shown = f"{value:.1f}"
+    return shown.replace(".", ",") if language == "ru" else shown

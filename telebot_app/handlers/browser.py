@@ -12,7 +12,7 @@ from telebot_app.handlers.filters import number, prefix, register_answer
 from telebot_app.problems import refusal_text
 from telebot_app.states import Browser
 from telebot_app.texts import Markup
-from telebot_app.times import show_duration, show_time
+from telebot_app.times import show_decimal, show_duration, show_time
 
 # The API pages up to this offset; a forged page number beyond it is the last page.
 PAGE_MAX = 10**9
@@ -92,7 +92,7 @@ def _progress(ctx: Context, mailing_id: int) -> str:
         "browser_progress",
         done=done,
         total=stats.get("total", 0),
-        rate=round(float(progress.get("rate") or 0), 1),
+        rate=show_decimal(float(progress.get("rate") or 0), ctx.lang),
         eta=show_duration(eta) if isinstance(eta, int | float) else "—",
     )
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from telebot_app import keyboards, texts
 from telebot_app.drafts import new_draft
-from telebot_app.times import NotATime, parse_send_time, show_time
+from telebot_app.times import NotATime, parse_send_time, show_decimal, show_duration, show_time
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 NOW = datetime(2031, 3, 1, 9, 30, tzinfo=UTC)  # 12:30 in Moscow
@@ -34,6 +34,18 @@ def test_times_are_shown_in_the_zone_with_its_name():
         show_time("2031-07-01T09:30:00Z", ZoneInfo("Europe/Berlin"))
         == "01.07.2031 11:30 CEST (Europe/Berlin)"
     )
+
+
+def test_durations_and_numbers_read_as_the_engine_writes_them():
+    assert [show_duration(s) for s in (0, 59.4, 61, 3599, 3600, 36_061)] == [
+        "0:00",
+        "0:59",
+        "1:01",
+        "59:59",
+        "1:00:00",
+        "10:01:01",
+    ]
+    assert show_decimal(12.345, "ru") == "12,3" and show_decimal(12.345, "en") == "12.3"
 
 
 def _all_data(markup) -> list[str]:
