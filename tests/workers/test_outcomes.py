@@ -72,8 +72,9 @@ def test_a_dropped_answer_is_unknown_and_never_resent(
 ):
     (chat_id,) = subscribers(1)
     mailing = new_mailing(text="Maybe")
-    # One chat, one request: the admin is out of the audience and gets no progress message.
-    ledger.sql("UPDATE users SET status = 'unsubscribed' WHERE tg_id = 1001")
+    # One chat, one request: the admin is out of the audience, gets no progress message and, with
+    # reports turned off, no report.
+    ledger.sql("UPDATE users SET status = 'unsubscribed', wants_reports = false WHERE tg_id = 1001")
     ledger.sql("UPDATE mailings SET author_tg_id = NULL WHERE id = :m", m=mailing["id"])
     # The request reaches Telegram and the message is delivered, but no answer comes back.
     sandbox.add_fault("sendMessage", "drop", count=1)
