@@ -1,11 +1,19 @@
-"""Fan-out time and memory: how long starting a mailing takes for N active subscribers (one INSERT … SELECT).
+"""Fan-out: how soon a mailing's first message leaves for N active subscribers, and how long the rest take.
 
-Usage: DATABASE_URL=postgresql://… python bench/fanout.py [--subscribers 1000000] [--runs 3]
+Usage: DATABASE_URL=postgresql://… python bench/fanout.py [--subscribers 1000000] [--runs 3] [--workers 2]
+
 bench/stack.py gives a fresh migrated scratch database (embedded Postgres when DATABASE_URL is
-unset); the subscribers are added, then `ledger.start` (conditional UPDATE + fan-out, committed)
-is timed for a fresh mailing per run. Prints one JSON line per step with the peak RSS of this
-process (which only sends the statement) and of the Postgres backend that does the work (read
-from /proc when the server runs on this machine, else null).
+unset); the subscribers are added first. Two scenarios, one JSON line per run:
+
+- "fanout_inline": `ledger.start` then `ledger.fan_out` of the whole audience in one transaction
+  (what a start cost before the fan-out went in chunks), with the peak RSS of this process (which
+  only sends the statements) and of the Postgres backend that does the work.
+- "first_message": the real path. W `rq worker` processes as the Procfile runs them and the sandbox
+  in its own process; a mailing due at `send_at` (its start job enqueued 2 s early, as rq-scheduler
+  does). `first_message_s` is from `send_at` to the first request reaching the sandbox (its own
+  receive clock); `fanout_s` from `send_at` until the last chunk is in the ledger (polled every
+  20 ms). The mailing is then cancelled. The sandbox knows only the first 5,000 subscribers, which
+  is all a first message needs.
 """
 
 from __future__ import annotations
@@ -17,8 +25,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import broadcast
 from sqlalchemy import text
-from stack import stack
+from stack import free_port, stack
+
+SANDBOX_USERS = 5_000  # the sandbox knows the first subscribers: enough for the first messages
+FIRST_CHATS = 64  # the first message goes to one of the first rows' chats
+LEAD_SECONDS = 6
 
 
 def backend_peak_rss_mb(pid: int | None) -> float | None:
@@ -44,12 +57,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subscribers", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    with stack() as env:
-        _bench(env, args.subscribers, args.runs)
+    port = free_port()
+    sandbox = broadcast.start_sandbox(port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        broadcast.prepare_sandbox(base, min(args.subscribers, SANDBOX_USERS), 1000)
+        extra = {
+            "BOT_TOKEN": broadcast.ENGINE_TOKEN,
+            "TELEGRAM_API_URL": base,
+            "BROADCAST_RATE": "1000",
+            "PAID_BROADCAST": "true",
+            "BOT_LANGUAGE": "en",
+            "LOG_LEVEL": "WARNING",
+        }
+        with stack(**extra) as env:
+            _bench(env, base, args.subscribers, args.runs, args.workers)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=30)
 
 
-def _bench(env: dict[str, str], subscribers: int, runs: int) -> None:
+def _bench(env: dict[str, str], base: str, subscribers: int, runs: int, workers: int) -> None:
     from webapi.app import create_app
     from webapi.extensions import db
     from webapi.models import Mailing
@@ -62,22 +92,15 @@ def _bench(env: dict[str, str], subscribers: int, runs: int) -> None:
         db.session.execute(
             text(
                 "INSERT INTO users (tg_id, first_name, role, status) "
-                "SELECT g, 'S', 'subscriber', 'active' FROM generate_series(1, :n) g"
+                "SELECT g, 'S', 'subscriber', 'active' FROM generate_series(:a, :b) g"
             ),
-            {"n": subscribers},
+            {"a": broadcast.FIRST_ID, "b": broadcast.FIRST_ID + subscribers - 1},
         )
         db.session.commit()
         db.session.execute(text("ANALYZE users"))
         db.session.commit()
-        print(
-            json.dumps(
-                {
-                    "scenario": "fanout_subscribers",
-                    "count": subscribers,
-                    "seconds": round(time.perf_counter() - started, 2),
-                }
-            ),
-            flush=True,
+        _print(
+            scenario="fanout_subscribers", count=subscribers, seconds=round(time.perf_counter() - started, 2)
         )
         for run in range(runs):
             mailing = Mailing(name=f"bench {run}", text="hi", send_at=datetime.now(UTC) + timedelta(days=1))
@@ -90,26 +113,93 @@ def _bench(env: dict[str, str], subscribers: int, runs: int) -> None:
             backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
             started = time.perf_counter()
             assert ledger.start(mailing_id, force=True)
+            ledger.fan_out(mailing_id)
             db.session.commit()
             seconds = time.perf_counter() - started
             rows = db.session.scalar(
                 text("SELECT count(*) FROM deliveries WHERE mailing_id = :m"), {"m": mailing_id}
             )
-            print(
-                json.dumps(
-                    {
-                        "scenario": "fanout",
-                        "run": run + 1,
-                        "rows": rows,
-                        "seconds": round(seconds, 2),
-                        "rows_per_s": round(rows / seconds),
-                        "python_peak_rss_mb": own_peak_rss_mb(),
-                        "backend_peak_rss_mb": backend_peak_rss_mb(backend),
-                    }
-                ),
-                flush=True,
+            _cancel(mailing_id)
+            _print(
+                scenario="fanout_inline",
+                run=run + 1,
+                rows=rows,
+                seconds=round(seconds, 2),
+                rows_per_s=round(rows / seconds),
+                python_peak_rss_mb=own_peak_rss_mb(),
+                backend_peak_rss_mb=backend_peak_rss_mb(backend),
             )
-            db.session.rollback()
+
+        log_dir = Path(env.get("BENCH_LOG_DIR") or broadcast.ROOT / "var" / "bench")
+        log_dir.mkdir(parents=True, exist_ok=True)
+        processes = broadcast.start_workers(env, workers, log_dir)
+        try:
+            broadcast.wait_workers(env["REDIS_URL"], workers)
+            for run in range(runs):
+                _print(scenario="first_message", run=run + 1, **_first_message(env, base, subscribers, run))
+        finally:
+            broadcast.kill_workers(processes)
+
+
+def _first_message(env: dict[str, str], base: str, subscribers: int, run: int) -> dict:
+    from redis import Redis
+    from rq import Queue
+
+    from telegram_sandbox.client import SandboxClient
+    from webapi.extensions import db
+    from webapi.models import Mailing
+
+    send_at = datetime.now(UTC) + timedelta(seconds=LEAD_SECONDS)
+    mailing = Mailing(name=f"bench on time {run}", text=f"first {run}", send_at=send_at)
+    db.session.add(mailing)
+    db.session.commit()
+    mailing_id = mailing.id
+    time.sleep(max(0.0, (send_at - datetime.now(UTC)).total_seconds() - 2))  # the scheduler's lead
+    Queue("broadcast", connection=Redis.from_url(env["REDIS_URL"])).enqueue(
+        "workers.jobs.start_mailing", mailing_id, job_timeout=900
+    )
+    due = send_at.timestamp()
+    deadline = time.monotonic() + LEAD_SECONDS + 120
+    fanned = None
+    while fanned is None and time.monotonic() < deadline:
+        row = db.session.execute(
+            text("SELECT status, fanout_cursor FROM mailings WHERE id = :m"), {"m": mailing_id}
+        ).one()
+        db.session.rollback()
+        if row.status != "scheduled" and row.fanout_cursor is None:
+            fanned = time.time() - due
+        time.sleep(0.02)
+    rows = db.session.scalar(text("SELECT count(*) FROM deliveries WHERE mailing_id = :m"), {"m": mailing_id})
+    db.session.rollback()
+    _cancel(mailing_id)
+    client = SandboxClient(base, broadcast.ENGINE_TOKEN)
+    first = min(
+        (
+            message["received_at"]
+            for chat in range(broadcast.FIRST_ID, broadcast.FIRST_ID + FIRST_CHATS)
+            for message in client.messages(chat)
+            if message.get("text") == f"first {run}"
+        ),
+        default=None,
+    )
+    return {
+        "subscribers": subscribers,
+        "rows": rows,
+        "first_message_s": None if first is None else round(first - due, 3),
+        "fanout_s": None if fanned is None else round(fanned, 2),
+    }
+
+
+def _cancel(mailing_id: int) -> None:
+    """Cancel the mailing as the API does (the workers may be sending it)."""
+    from webapi.domain import Actor
+    from webapi.services import sending_control
+
+    sending_control.cancel(Actor("bench", None, "admin"), mailing_id)
+
+
+def _print(**figures) -> None:
+    print(json.dumps(figures), flush=True)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,10 @@ MAX_BATCH = 500
 MAX_SLOTS = 64
 HEARTBEAT_SECONDS = 2.0
 STARTER_EVERY = 0.2
+# How often the fanner looks for started mailings whose audience is still being added (chunk by
+# chunk, while their first rows send); and how soon a run whose rows are still coming claims again.
+FANNER_EVERY = 0.2
+FANNING_RECLAIM = 0.1
 # Rows dealt at once to a mailing none of whose requests has left yet.
 FRESH_ROWS = 3
 FRESH_CHOICE = 32
@@ -139,8 +143,12 @@ class Driver:
         self.pipeline = Pipeline(
             self.engine, self.client, self.limiter, self.owner, self.paid, pipeline_threads(rate)
         ).start(self.owner)
-        starter = threading.Thread(target=self._starter, name=f"{self.owner}-start", daemon=True)
-        starter.start()
+        helpers = [
+            threading.Thread(target=self._starter, name=f"{self.owner}-start", daemon=True),
+            threading.Thread(target=self._fanner, name=f"{self.owner}-fan-out", daemon=True),
+        ]
+        for thread in helpers:
+            thread.start()
         deadline = time.monotonic() + budget
         try:
             return self._loop(deadline)
@@ -148,7 +156,8 @@ class Driver:
             self.stop.set()
             self.pipeline.stop()
             self._release([row.id for run in self.runs.values() for row in run.at_hand])
-            starter.join(timeout=5)
+            for thread in helpers:
+                thread.join(timeout=5)
 
     def _loop(self, deadline: float) -> str:
         next_beat = next_runs = next_expire = 0.0
@@ -339,7 +348,9 @@ class Driver:
                 continue
             run.next_check = now + RECLAIM_SECONDS
             left = ledger.work_left(self.engine, run.mailing_id)
-            if left.pending == 0 and left.sending == 0:
+            if left.fanning and not left.pending:  # its next rows are on their way
+                run.next_claim = run.next_check = now + FANNING_RECLAIM
+            elif left.pending == 0 and left.sending == 0:
                 self._leave(run.mailing_id, finished=ledger.finish_if_done(self.engine, run.mailing_id))
             elif left.pending and left.next_due_in:
                 run.next_claim = now + min(left.next_due_in, RECLAIM_SECONDS)
@@ -376,6 +387,28 @@ class Driver:
             self._next_start = float("inf") if next_in is None else time.monotonic() + next_in
             if next_in is not None:
                 pause = min(pause, max(0.0, next_in))
+
+    def _fanner(self) -> None:
+        """Add started mailings' audiences chunk by chunk while their first rows send (both drivers
+        do; a mailing's chunks are added by one at a time)."""
+        while not self.stop.is_set():
+            added = False
+            try:
+                for mailing_id in ledger.fanning_ids(self.engine):
+                    while not self.stop.is_set() and ledger.fan_out_chunk(self.engine, mailing_id):
+                        added = True
+                        run = self.runs.get(mailing_id)
+                        if run is not None:
+                            run.next_claim = 0.0  # new rows: claim them now
+            except Exception as error:
+                if database_away(error):
+                    log.warning("Postgres away (%s): fan-out waits", type(error).__name__)
+                else:
+                    log.exception("fan-out failed")
+                self.stop.wait(DATABASE_PAUSE)
+                continue
+            if not added:
+                self.stop.wait(FANNER_EVERY)
 
     def _release(self, ids: list[int]) -> None:
         try:

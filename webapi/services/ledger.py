@@ -24,6 +24,12 @@ from webapi.services.mailings import delivery_counts
 
 log = logging.getLogger(__name__)
 
+# The fan-out: the first rows go in with the start itself, the rest in chunks while those send.
+FIRST_CHUNK = 1_000
+CHUNK = 50_000
+NOTHING_YET = -(2**63)  # the fan-out cursor before the first user id
+FANOUT_LOCK = 0x52_46  # advisory lock class of one mailing's fan-out ("RF")
+
 LEASE_EXPIRED = "lease expired: the worker stopped mid-send, so it may or may not have been delivered"
 
 
@@ -38,36 +44,102 @@ class Claim:
     attempts: int = 0
 
 
-def start(mailing_id: int, now: datetime | None = None, force: bool = False) -> bool:
-    """Move a due (or, with `force`, any) scheduled mailing to sending and snapshot its audience.
+def start(
+    mailing_id: int, now: datetime | None = None, force: bool = False, first_chunk: int = FIRST_CHUNK
+) -> bool:
+    """Move a due (or, with `force`, any) scheduled mailing to sending with its first `first_chunk` rows.
 
-    One conditional UPDATE decides who starts it; the fan-out runs in the same transaction,
-    so a crash leaves either a scheduled mailing or a sending one with its full ledger.
+    One conditional UPDATE decides who starts it. The audience follows in chunks by user id
+    (`fan_out_chunk`, from the drivers) while the first rows are already sending; the mailing
+    cannot finish before the last chunk is in (`finish_if_done` waits for the cursor to clear).
     """
     started = db.session.execute(
         text(
-            "UPDATE mailings SET status = 'sending', started_at = :now, updated_at = :now "
+            "UPDATE mailings SET status = 'sending', started_at = :now, updated_at = :now,"
+            " fanout_cursor = :c "
             "WHERE id = :id AND status = 'scheduled' AND (:force OR send_at <= :now) RETURNING id"
         ),
-        {"id": mailing_id, "now": now or utcnow(), "force": force},
+        {"id": mailing_id, "now": now or utcnow(), "force": force, "c": NOTHING_YET},
     ).scalar()
     if started is None:
         return False
-    fan_out(mailing_id)
+    if first_chunk:
+        _fan_out_next(db.session.connection(), mailing_id, NOTHING_YET, first_chunk)
     return True
 
 
 def fan_out(mailing_id: int) -> int:
-    """One row per active user, in one statement; rows already there are left alone."""
-    result = db.session.execute(
+    """The whole audience of a started mailing in this session's transaction (tests, tools)."""
+    added = 0
+    while True:
+        cursor = db.session.execute(
+            text("SELECT fanout_cursor FROM mailings WHERE id = :m"), {"m": mailing_id}
+        ).scalar()
+        if cursor is None:
+            return added
+        added += _fan_out_next(db.session.connection(), mailing_id, cursor, CHUNK)
+
+
+def fan_out_chunk(engine: Engine, mailing_id: int, size: int = CHUNK) -> int | None:
+    """Add the next `size` active users' rows to a sending or paused mailing, in one transaction.
+
+    Returns how many users the chunk covered, 0 when another driver is fanning this mailing out
+    right now, and None when there is nothing left to fan out (or the mailing stopped).
+    """
+    with engine.connect() as conn, conn.begin() as transaction:
+        if not conn.execute(
+            text("SELECT pg_try_advisory_xact_lock(:k, (:m % 2147483647)::int)"),
+            {"k": FANOUT_LOCK, "m": mailing_id},
+        ).scalar():
+            return 0
+        cursor = conn.execute(
+            text("SELECT fanout_cursor FROM mailings WHERE id = :m AND status IN ('sending', 'paused')"),
+            {"m": mailing_id},
+        ).scalar()
+        if cursor is None:
+            return None
+        covered = _fan_out_next(conn, mailing_id, cursor, size)
+        if covered < 0:  # cancelled (or changed) meanwhile: its rows must not appear
+            transaction.rollback()
+            return None
+        return covered
+
+
+def _fan_out_next(conn, mailing_id: int, cursor: int, size: int) -> int:
+    """Rows for the next `size` active users after `cursor`, and the cursor moved past them (cleared
+    after the last); the number of users covered, or -1 when the cursor was not where we read it."""
+    last, covered = conn.execute(
         text(
-            "INSERT INTO deliveries (mailing_id, user_id, chat_id, status, attempts, updated_at) "
-            "SELECT :id, u.tg_id, u.tg_id, 'pending', 0, now() FROM users u WHERE u.status = 'active' "
-            "ON CONFLICT ON CONSTRAINT uq_deliveries_mailing_user DO NOTHING"
+            "WITH chunk AS ("
+            "  SELECT tg_id FROM users WHERE status = 'active' AND tg_id > :c ORDER BY tg_id LIMIT :n"
+            "), added AS ("
+            "  INSERT INTO deliveries (mailing_id, user_id, chat_id, status, attempts, updated_at)"
+            "  SELECT :m, tg_id, tg_id, 'pending', 0, now() FROM chunk"
+            "  ON CONFLICT ON CONSTRAINT uq_deliveries_mailing_user DO NOTHING"
+            ") SELECT max(tg_id), count(*) FROM chunk"
         ),
-        {"id": mailing_id},
-    )
-    return result.rowcount
+        {"m": mailing_id, "c": cursor, "n": size},
+    ).one()
+    moved = conn.execute(
+        text(
+            "UPDATE mailings SET fanout_cursor = :next WHERE id = :m AND fanout_cursor = :c "
+            "AND status IN ('sending', 'paused') RETURNING id"
+        ),
+        {"m": mailing_id, "c": cursor, "next": last if covered == size else None},
+    ).scalar()
+    return -1 if moved is None else covered
+
+
+def fanning_ids(engine: Engine) -> list[int]:
+    """Sending or paused mailings whose audience is not all in the ledger yet, oldest start first."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT id FROM mailings WHERE fanout_cursor IS NOT NULL AND status IN ('sending', 'paused') "
+                "ORDER BY started_at, id"
+            )
+        )
+        return [row[0] for row in rows]
 
 
 def due_mailing_ids(now: datetime | None = None) -> list[int]:
@@ -339,11 +411,12 @@ def expire_leases(engine: Engine, redis: Redis | None, mailing_id: int | None = 
 
 @dataclass(frozen=True)
 class WorkLeft:
-    """What still stands between a mailing and its end."""
+    """What still stands between a mailing and its end (`fanning`: rows are still being added)."""
 
     pending: int
     sending: int
     next_due_in: float | None
+    fanning: bool = False
 
 
 def work_left(engine: Engine, mailing_id: int) -> WorkLeft:
@@ -354,13 +427,14 @@ def work_left(engine: Engine, mailing_id: int) -> WorkLeft:
                 "SELECT count(*) FILTER (WHERE status = 'pending') AS pending,"
                 "  count(*) FILTER (WHERE status = 'sending') AS sending,"
                 "  extract(epoch FROM min(GREATEST(COALESCE(next_attempt_at, now()),"
-                "    COALESCE(lease_expires_at, now()))) FILTER (WHERE status = 'pending') - now()) AS due "
+                "    COALESCE(lease_expires_at, now()))) FILTER (WHERE status = 'pending') - now()) AS due,"
+                "  (SELECT fanout_cursor IS NOT NULL FROM mailings WHERE id = :m) AS fanning "
                 "FROM deliveries WHERE mailing_id = :m AND status IN ('pending', 'sending')"
             ),
             {"m": mailing_id},
         ).one()
     due = None if row.due is None else max(0.0, float(row.due))
-    return WorkLeft(row.pending, row.sending, due)
+    return WorkLeft(row.pending, row.sending, due, bool(row.fanning))
 
 
 def finish_if_done(engine: Engine, mailing_id: int) -> bool:
@@ -371,7 +445,11 @@ def finish_if_done(engine: Engine, mailing_id: int) -> bool:
     """
     with engine.begin() as conn:
         locked = conn.execute(
-            text("SELECT id FROM mailings WHERE id = :m AND status = 'sending' FOR UPDATE"), {"m": mailing_id}
+            text(
+                "SELECT id FROM mailings WHERE id = :m AND status = 'sending' AND fanout_cursor IS NULL "
+                "FOR UPDATE"
+            ),
+            {"m": mailing_id},
         ).scalar()
         if locked is None:
             return False

@@ -1,0 +1,86 @@
+"""The audience fanned out in chunks: first rows at the start, the rest while they send, never twice,
+never after a cancel, and no finish before the last chunk is in."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from webapi.extensions import db
+from webapi.services import ledger as delivery_ledger
+
+
+def _cursor(ledger, mailing_id: int):
+    return ledger.mailing(mailing_id)["fanout_cursor"]
+
+
+def test_the_start_adds_the_first_chunk_and_the_rest_follow_in_order(app, subscribers, new_mailing, ledger):
+    ids = subscribers(25)
+    subscribers(3, start_id=20_000_000)
+    ledger.sql("UPDATE users SET status = 'unsubscribed' WHERE tg_id = :u", u=ids[3])
+    m = new_mailing()["id"]
+    with app.app_context():
+        assert delivery_ledger.start(m, force=True, first_chunk=10)
+        db.session.commit()
+        first = {row["user_id"] for row in ledger.rows(m)}
+        # The first ten active users by id (the admin 1001 comes first), and nobody unsubscribed.
+        assert len(first) == 10 and 1001 in first and ids[3] not in first
+        assert _cursor(ledger, m) == max(first)
+        # Every row is final, but the audience is not all in: the mailing may not finish.
+        ledger.sql("UPDATE deliveries SET status = 'sent' WHERE mailing_id = :m", m=m)
+        assert delivery_ledger.work_left(db.engine, m).fanning
+        assert not delivery_ledger.finish_if_done(db.engine, m)
+
+        covered = []
+        while (chunk := delivery_ledger.fan_out_chunk(db.engine, m, size=7)) is not None:
+            covered.append(chunk)
+        assert covered == [7, 7, 4]  # 28 active users: 10 + 7 + 7 + 4 (the last chunk clears the cursor)
+        assert _cursor(ledger, m) is None and not delivery_ledger.work_left(db.engine, m).fanning
+        users = [row["user_id"] for row in ledger.rows(m)]
+        assert len(users) == len(set(users)) == 28
+        assert set(users) == {1001, *ids, 20_000_000, 20_000_001, 20_000_002} - {ids[3]}
+        assert delivery_ledger.fan_out_chunk(db.engine, m) is None
+        ledger.sql("UPDATE deliveries SET status = 'sent' WHERE mailing_id = :m", m=m)
+        assert delivery_ledger.finish_if_done(db.engine, m)
+
+
+def test_a_cancel_stops_the_fan_out_and_one_driver_fans_out_at_a_time(
+    app, client, admin, subscribers, new_mailing, ledger
+):
+    subscribers(20)
+    m = new_mailing()["id"]
+    with app.app_context():
+        assert delivery_ledger.start(m, force=True, first_chunk=5)
+        db.session.commit()
+        # Another driver holds this mailing's fan-out: we add nothing and say so with 0.
+        with db.engine.connect() as other, other.begin():
+            other.execute(
+                text("SELECT pg_advisory_xact_lock(:k, :m)"), {"k": delivery_ledger.FANOUT_LOCK, "m": m}
+            )
+            assert delivery_ledger.fan_out_chunk(db.engine, m, size=5) == 0
+        assert len(ledger.rows(m)) == 5
+        assert delivery_ledger.fan_out_chunk(db.engine, m, size=5) == 5
+
+        assert client.post(f"/api/v1/mailings/{m}/cancel", headers=admin).status_code == 200
+        assert delivery_ledger.fan_out_chunk(db.engine, m, size=5) is None
+        assert delivery_ledger.fanning_ids(db.engine) == []
+    assert ledger.counts(m)["cancelled"] == 10 and len(ledger.rows(m)) == 10
+
+
+def test_send_now_answers_before_any_row_and_the_drivers_fan_out_the_rest(
+    client, admin, sandbox, subscribers, new_mailing, processes, ledger, wait_for
+):
+    ids = subscribers(120)
+    m = new_mailing(text="Everyone, once")["id"]
+    response = client.post(f"/api/v1/mailings/{m}/send-now", headers=admin)
+    assert response.status_code == 200 and response.get_json()["status"] == "sending"
+    assert ledger.rows(m) == []  # nothing fanned out in the request
+    assert _cursor(ledger, m) == delivery_ledger.NOTHING_YET
+
+    processes.worker(rate=200)
+    wait_for(lambda: ledger.mailing(m)["status"] == "finished", 60, "the mailing to finish")
+    assert _cursor(ledger, m) is None
+    assert ledger.counts(m)["sent"] == len(ids) + 1  # and the admin
+    for chat in [*ids, 1001]:
+        assert [msg["text"] for msg in sandbox.messages(chat) if msg["text"] == "Everyone, once"] == [
+            "Everyone, once"
+        ], chat
