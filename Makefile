@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/broadcast.py --paid --rate 1000 --recipients 50000 --workers 4
 	$(BIN)/python bench/fanout.py --subscribers 1000000
 	$(BIN)/python bench/worker_memory.py --recipients 200000
+	$(BIN)/python bench/retention.py --subscribers 1000000 --old-mailings 30
 
 # The full chaos soak: 20,000 recipients at 1,000/s, a worker SIGKILLed every 3 s while it sends,
 # Redis and Postgres restarted once each, the workers cut off from Postgres for 6 s at 55 % (through

@@ -120,6 +120,19 @@ class VersionConflict(Conflict):
         self.current_version = current_version
 
 
+class DeliveriesPruned(Conflict):
+    """The mailing's per-recipient rows were pruned after the retention period: only its counts are left."""
+
+    code = "deliveries_pruned"
+
+    def __init__(self, pruned_at: str):
+        super().__init__(
+            "This mailing's per-recipient deliveries were removed after the retention period "
+            "(DELIVERY_RETENTION_DAYS); its counts are kept, but nothing can be sent again.",
+            {"pruned_at": pruned_at},
+        )
+
+
 class LastAdmin(Conflict):
     """Demoting this admin would leave nobody in charge."""
 

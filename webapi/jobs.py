@@ -49,7 +49,17 @@ RECONCILE = JobKind(
     "start due mailings, settle expired leases, keep drivers running, finish and report",
 )
 
-ALL = (START_MAILING, DRIVE, AFTER_START, UPDATE_PROGRESS, SEND_REPORT, RECONCILE)
+# Deletes old ledger rows in short batches; stops after its budget, so a worker is never held for long.
+PRUNE_BUDGET_SECONDS = 120
+PRUNE_DELIVERIES = JobKind(
+    "workers.jobs.prune_deliveries",
+    DEFAULT_QUEUE,
+    PRUNE_BUDGET_SECONDS + 480,
+    "drop the ledger rows of mailings that ended over DELIVERY_RETENTION_DAYS ago (counts stay)",
+)
+PRUNE_INTERVAL = 900  # seconds: a day's million rows go in one run, a year's backlog in a few hours
+
+ALL = (START_MAILING, DRIVE, AFTER_START, UPDATE_PROGRESS, SEND_REPORT, RECONCILE, PRUNE_DELIVERIES)
 
 
 @dataclass(frozen=True)
@@ -72,4 +82,4 @@ PERIODIC_PREFIX = "periodic-"
 
 def periodic_jobs(reconcile_interval: int) -> tuple[Periodic, ...]:
     """The periodic jobs, with the intervals the settings give."""
-    return (Periodic(RECONCILE, reconcile_interval),)
+    return (Periodic(RECONCILE, reconcile_interval), Periodic(PRUNE_DELIVERIES, PRUNE_INTERVAL))

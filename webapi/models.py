@@ -105,6 +105,11 @@ class Mailing(db.Model):
     report_sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
     progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The ledger's counts per status ({status: n}), written when the mailing finishes and again just
+    # before its rows are pruned; NULL while it sends (a retry clears them). Once
+    # `deliveries_pruned_at` is set the per-recipient rows are gone and these are the mailing's stats.
+    delivery_counts: Mapped[dict | None] = mapped_column(JSONB)
+    deliveries_pruned_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # The creating request's Idempotency-Key, scoped to its caller and hashed, and the request's
     # own hash: the same key again replays this mailing, with another request it is refused.
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)

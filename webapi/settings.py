@@ -36,6 +36,9 @@ BOT_TOKEN_PATTERN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 LANGUAGES = ("ru", "en")
 FREE_RATE_LIMIT = 30.0
 PAID_RATE_LIMIT = 1000.0
+# Days a finished mailing keeps its per-recipient ledger rows (its counts stay for good).
+DEFAULT_RETENTION_DAYS = 90
+MAX_RETENTION_DAYS = 36_500
 
 
 def language_for(language_code: str | None, fallback: str) -> str:
@@ -67,6 +70,7 @@ class Settings:
     dashboard_password: str | None
     log_format: str
     reconcile_interval: int = 30
+    delivery_retention_days: int = DEFAULT_RETENTION_DAYS
 
     def require(self, *names: str) -> Settings:
         """Raise ConfigError naming the first of `names` (env variable names) that is unset."""
@@ -143,6 +147,12 @@ def load_settings(environ: Mapping[str, str] | None = None, require: Iterable[st
     interval = get("RECONCILE_INTERVAL", "30")
     if not interval.isdigit() or not 1 <= int(interval) <= 3600:
         raise ConfigError(f"RECONCILE_INTERVAL must be whole seconds from 1 to 3600, got {interval!r}")
+    retention = get("DELIVERY_RETENTION_DAYS", "0")
+    if not re.fullmatch(r"[0-9]{1,6}", retention) or int(retention) > MAX_RETENTION_DAYS:
+        raise ConfigError(
+            f"DELIVERY_RETENTION_DAYS must be whole days from 1 to {MAX_RETENTION_DAYS} "
+            f"(0 or unset: {DEFAULT_RETENTION_DAYS}), got {retention!r}"
+        )
 
     settings = Settings(
         database_url=_sqlalchemy_url(get("DATABASE_URL")),
@@ -160,6 +170,7 @@ def load_settings(environ: Mapping[str, str] | None = None, require: Iterable[st
         dashboard_password=get("DASHBOARD_PASSWORD"),
         log_format=log_format,
         reconcile_interval=int(interval),
+        delivery_retention_days=int(retention) or DEFAULT_RETENTION_DAYS,
     )
     return settings.require(*require)
 

@@ -15,8 +15,8 @@ from rq import get_current_job
 from sqlalchemy import text
 
 from webapi.extensions import db
-from webapi.jobs import DRIVER_BUDGET_SECONDS
-from webapi.services import ledger, scheduling
+from webapi.jobs import DRIVER_BUDGET_SECONDS, PRUNE_BUDGET_SECONDS
+from webapi.services import ledger, retention, scheduling
 from webapi.services.audit import record
 from webapi.telegram import telegram
 from webapi.telegram.render import TelegramCall, mailing_content, render
@@ -282,5 +282,21 @@ def reconcile() -> dict:
         scheduling.enqueue_report(mailing_id)
         summary["reports"].append(mailing_id)
     db.session.rollback()
+    _meta(**summary)
+    return summary
+
+
+@in_app_context
+def prune_deliveries() -> dict:
+    """Every 15 min: drop the ledger rows of mailings that ended DELIVERY_RETENTION_DAYS ago, counts kept."""
+    days = current_app.config["SETTINGS"].delivery_retention_days
+    pruned = retention.prune(db.engine, days, budget=PRUNE_BUDGET_SECONDS)
+    summary = {
+        "mailings": pruned.mailings,
+        "rows": pruned.rows,
+        "seconds": round(pruned.seconds, 2),
+        "longest_transaction": round(pruned.longest_transaction, 3),
+        "complete": pruned.complete,
+    }
     _meta(**summary)
     return summary

@@ -378,6 +378,8 @@ TEXTS = {
     "problem_version_conflict": "Someone else changed this mailing meanwhile: open it again and repeat your "
     "change.",
     "problem_last_admin": "This is the last admin: make someone else admin first.",
+    "problem_deliveries_pruned": "This mailing ended long ago: its list of recipients was removed and "
+    "only its counts are kept, so it cannot be sent again.",
     "problem_telegram_error": "Telegram refused the mailing. Telegram said: “{description}”",
     "problem_telegram_unavailable": "Telegram cannot be reached right now. Try again in a few seconds.",
     "problem_unauthorized": "The service did not accept the credentials.",

@@ -19,7 +19,7 @@ def test_the_scheduler_waits_out_redis_outages(tmp_path):
     server = RedisServer(tmp_path, dict(os.environ))
     log_path = tmp_path / "scheduler.log"
 
-    (reconcile,) = periodic_jobs(load_settings().reconcile_interval)
+    reconcile = periodic_jobs(load_settings().reconcile_interval)[0]
 
     def complaints() -> int:
         return log_path.read_text().count("Redis unreachable")

@@ -93,10 +93,13 @@ def test_periodic_jobs_register_once_with_stable_ids(redis, app):
     every_30 = periodic_jobs(30)
     assert register_periodic_jobs(scheduler, every_30) == [job.id for job in every_30]
     assert register_periodic_jobs(scheduler, every_30) == []
-    jobs = list(scheduler.get_jobs())
-    assert [job.id for job in jobs] == [every_30[0].id]
-    assert jobs[0].id.startswith("periodic-reconcile-")
-    assert jobs[0].meta["interval"] == 30 and jobs[0].timeout == 900
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    reconcile, prune = every_30
+    assert set(jobs) == {reconcile.id, prune.id}
+    assert reconcile.id.startswith("periodic-reconcile-")
+    assert prune.id.startswith("periodic-prune_deliveries-")
+    assert jobs[reconcile.id].meta["interval"] == 30 and jobs[reconcile.id].timeout == 900
+    assert jobs[prune.id].meta["interval"] == 900 and jobs[prune.id].timeout == prune.kind.timeout
 
 
 def test_a_changed_interval_replaces_the_periodic_job(redis, app):
@@ -104,8 +107,8 @@ def test_a_changed_interval_replaces_the_periodic_job(redis, app):
     register_periodic_jobs(scheduler, periodic_jobs(30))
     every_5 = periodic_jobs(5)
     assert register_periodic_jobs(scheduler, every_5) == [every_5[0].id]
-    jobs = list(scheduler.get_jobs())
-    assert [job.id for job in jobs] == [every_5[0].id] and jobs[0].meta["interval"] == 5
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {job.id for job in every_5} and jobs[every_5[0].id].meta["interval"] == 5
 
 
 def test_redis_away_at_send_time_sends_nothing_and_is_a_missed_slot(tmp_path):

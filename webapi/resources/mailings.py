@@ -9,10 +9,15 @@ from webapi.errors import ErrorSchema, ProblemSchema
 from webapi.models import DELIVERY_STATUSES, MAILING_STATUSES
 from webapi.resources import protected_blueprint
 from webapi.resources.common import BLANK, NO_BLANKS, NOT_BLANK, PageQuerySchema, StrictSchema, page_schema
-from webapi.services import ledger
+from webapi.services import ledger, retention
 from webapi.services import mailings as service
 
 blp = protected_blueprint("mailings", __name__, "/api/v1/mailings", "Mailings and their delivery ledger.")
+
+PRUNED_DOC = (
+    "When the per-recipient delivery rows were removed, DELIVERY_RETENTION_DAYS after the mailing "
+    "ended; null while they are kept."
+)
 
 
 # What the document states of a mailing's fields. The message rules (webapi.message_rules) enforce
@@ -149,6 +154,7 @@ class MailingSchema(ma.Schema):
     updated_at = ma.fields.AwareDateTime(required=True)
     started_at = ma.fields.AwareDateTime(allow_none=True)
     finished_at = ma.fields.AwareDateTime(allow_none=True)
+    deliveries_pruned_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": PRUNED_DOC})
 
 
 class MailingQuerySchema(PageQuerySchema):
@@ -201,6 +207,11 @@ class StatsSchema(ma.Schema):
     total = ma.fields.Integer(required=True)
     counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
     progress = ma.fields.Nested(ProgressSchema, required=True)
+    deliveries_pruned_at = ma.fields.AwareDateTime(
+        allow_none=True,
+        required=True,
+        metadata={"description": PRUNED_DOC + " Once set, the counts are those kept on the mailing."},
+    )
 
 
 class DeliverySchema(ma.Schema):
@@ -224,7 +235,16 @@ class DeliveryQuerySchema(PageQuerySchema):
 
 
 MailingPageSchema = page_schema(MailingSchema, "MailingPage")
-DeliveryPageSchema = page_schema(DeliverySchema, "DeliveryPage")
+
+
+class DeliveryPageSchema(page_schema(DeliverySchema, "DeliveryPage")):
+    """A page of the ledger; empty, with `pruned_at`, once the mailing's rows were pruned."""
+
+    pruned_at = ma.fields.AwareDateTime(
+        allow_none=True,
+        required=True,
+        metadata={"description": PRUNED_DOC + " Then `items` is empty and `total` 0; /stats has the counts."},
+    )
 
 
 class IdempotencyHeadersSchema(ma.Schema):
@@ -377,13 +397,14 @@ class MailingStats(MethodView):
         """Count a mailing's deliveries per status, with progress: rate, elapsed and ETA."""
         require_role(*STAFF)
         mailing = service.get_mailing(mailing_id)
-        counts = service.delivery_counts(mailing_id)
+        counts = retention.mailing_counts(mailing)
         return {
             "mailing_id": mailing_id,
             "status": mailing.status,
             "total": sum(counts.values()),
             "counts": counts,
             "progress": ledger.progress(mailing, counts),
+            "deliveries_pruned_at": mailing.deliveries_pruned_at,
         }
 
 
@@ -394,10 +415,13 @@ class MailingDeliveries(MethodView):
     @blp.arguments(DeliveryQuerySchema, location="query")
     @blp.response(200, DeliveryPageSchema)
     def get(self, query, mailing_id):
-        """List a mailing's deliveries, optionally by status."""
+        """List a mailing's deliveries, optionally by status (none once they were pruned: see `pruned_at`)."""
         require_role(*STAFF)
-        service.get_mailing(mailing_id)
-        items, total = service.list_deliveries(
-            mailing_id, query.get("status"), query["offset"], query["limit"]
-        )
-        return {"items": items, "total": total, "offset": query["offset"], "limit": query["limit"]}
+        mailing = service.get_mailing(mailing_id)
+        items, total = [], 0
+        if mailing.deliveries_pruned_at is None:
+            items, total = service.list_deliveries(
+                mailing_id, query.get("status"), query["offset"], query["limit"]
+            )
+        page = {"items": items, "total": total, "offset": query["offset"], "limit": query["limit"]}
+        return {**page, "pruned_at": mailing.deliveries_pruned_at}

@@ -184,7 +184,11 @@ class MailingRetry(MethodView):
 
     @blp.arguments(RetrySchema)
     @blp.response(200, RetryResultSchema)
-    @blp.alt_response(409, schema=ErrorSchema, description=WRONG_STATUS)
+    @blp.alt_response(
+        409,
+        schema=ErrorSchema,
+        description=WRONG_STATUS[:-1] + ", or its deliveries were pruned (deliveries_pruned).",
+    )
     def post(self, body, mailing_id):
         """Put unknown and/or failed deliveries back to pending and send them again."""
         actor = require_role(*STAFF)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from webapi.extensions import db
 from webapi.models import FINAL_DELIVERY_STATUSES, Mailing, utcnow
-from webapi.services import start_journal
+from webapi.services import retention, start_journal
 from webapi.services.mailings import delivery_counts
 
 log = logging.getLogger(__name__)
@@ -462,10 +462,11 @@ def finish_if_done(engine: Engine, mailing_id: int) -> bool:
         ).scalar()
         if busy:
             return False
+        # The ledger's counts stay on the mailing, for when its rows are pruned (services/retention.py).
         conn.execute(
             text(
-                "UPDATE mailings SET status = 'finished', finished_at = now(), updated_at = now() "
-                "WHERE id = :m"
+                "UPDATE mailings SET status = 'finished', finished_at = now(), updated_at = now(),"  # noqa: S608
+                f" delivery_counts = {retention.COUNTS} WHERE id = :m"
             ),
             {"m": mailing_id},
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from webapi.domain import Actor, WrongStatus
+from webapi.domain import Actor, DeliveriesPruned, WrongStatus
 from webapi.extensions import db
 from webapi.models import Mailing, utcnow
 from webapi.services import ledger, reports, scheduling
@@ -100,6 +100,12 @@ def retry(actor: Actor, mailing_id: int, statuses: list[str]) -> tuple[int, Mail
         status = mailing.status
         db.session.rollback()
         raise WrongStatus(status, "finished, sending or paused", "retried")
+    if mailing.deliveries_pruned_at is not None:
+        # Under the mailing's lock, which the prune takes to mark it: a mailing is never sending
+        # again with part of its ledger gone.
+        pruned_at = mailing.deliveries_pruned_at.isoformat()
+        db.session.rollback()
+        raise DeliveriesPruned(pruned_at)
     requeued = db.session.execute(
         text(
             "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL,"
@@ -113,6 +119,7 @@ def retry(actor: Actor, mailing_id: int, statuses: list[str]) -> tuple[int, Mail
         mailing.status = "sending"
         mailing.finished_at = None
         mailing.report_sent_at = None
+        mailing.delivery_counts = None  # counted again when this round finishes
         reports.forget(mailing_id)
         mailing.updated_at = utcnow()
     record(actor, "mailing.retried", "mailing", mailing_id, statuses=sorted(set(statuses)), requeued=requeued)
