@@ -200,7 +200,7 @@ def test_a_csv_too_large_to_upload_is_not_attached_and_the_text_says_where_to_ge
     (english,) = _texts(sandbox, ADMIN)
     (russian,) = _texts(sandbox, staff_chats)
     assert "list of the 30 recipients not reached" in english and "Get it from the API:" in english
-    assert "Список недоставленных (30," in russian and "Его можно получить через API:" in russian
+    assert "Список недоставленных (строк: 30," in russian and "Его можно получить через API:" in russian
     assert all(path in text for text in (english, russian))
     assert sandbox.stats()["requests"].get("senddocument", 0) == 0
 
