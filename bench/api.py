@@ -42,6 +42,9 @@ def seed(database_url: str, mailings: int) -> None:
             "'bench', 1 FROM generate_series(1, %s) AS n",
             (mailings,),
         )
+        # As autovacuum would have by the time a table holds 10,000 mailings: the planner needs the
+        # table's statistics to page through its (send_at, id) index instead of sorting every row.
+        cursor.execute("ANALYZE mailings")
     connection.close()
 
 

@@ -55,10 +55,13 @@ def _is_revoked(header: dict, payload: dict) -> bool:
     if payload.get("sub") == tokens.BOT_SUBJECT:
         return False
     client = db.session.scalar(db.select(ApiClient).where(ApiClient.token_id == payload.get("jti")))
+    # The request's actor is this client: current_actor() reads its role from this same row.
+    request.environ[CLIENT_KEY] = client
     return client is None or client.revoked_at is not None or client.expires_at <= utcnow()
 
 
 ACTOR_KEY = "rassylka.actor"
+CLIENT_KEY = "rassylka.api_client"
 
 
 def current_actor() -> Actor:
@@ -73,11 +76,11 @@ def current_actor() -> Actor:
     subject = claims["sub"]
     if subject == tokens.BOT_SUBJECT:
         tg_id = int(claims["tg_id"])
-        user = db.session.get(User, tg_id)
-        actor = Actor(subject, tg_id, user.role if user else "subscriber")
+        role = db.session.scalar(db.select(User.role).where(User.tg_id == tg_id))
+        actor = Actor(subject, tg_id, role or "subscriber")
     else:
-        client = db.session.scalar(db.select(ApiClient).where(ApiClient.token_id == claims["jti"]))
-        actor = Actor(subject, None, client.role)
+        # Verification has just checked this client is not revoked, reading its row.
+        actor = Actor(subject, None, request.environ[CLIENT_KEY].role)
     request.environ[ACTOR_KEY] = actor
     return actor
 

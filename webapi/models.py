@@ -82,6 +82,8 @@ class Mailing(db.Model):
         CheckConstraint(f"media_type IS NULL OR {_one_of('media_type', MEDIA_TYPES)}", name="media_type"),
         CheckConstraint("(media_type IS NULL) = (media_file_id IS NULL)", name="media_pair"),
         Index("ix_mailings_status_send_at", "status", "send_at"),
+        # The API lists mailings in this order (webapi/services/mailings.py list_mailings).
+        Index("ix_mailings_send_at_id", "send_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

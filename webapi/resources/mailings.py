@@ -1,6 +1,7 @@
 """Mailings: create, list, read, change, delete, validate a draft, stats and the delivery ledger."""
 
 import marshmallow as ma
+from flask import jsonify
 from flask.views import MethodView
 
 from webapi import message_rules as rules
@@ -8,7 +9,15 @@ from webapi.auth import STAFF, require_role
 from webapi.errors import ErrorSchema, ProblemSchema
 from webapi.models import DELIVERY_STATUSES, MAILING_STATUSES
 from webapi.resources import protected_blueprint
-from webapi.resources.common import BLANK, NO_BLANKS, NOT_BLANK, PageQuerySchema, StrictSchema, page_schema
+from webapi.resources.common import (
+    BLANK,
+    NO_BLANKS,
+    NOT_BLANK,
+    PageQuerySchema,
+    StrictSchema,
+    dict_dumper,
+    page_schema,
+)
 from webapi.services import ledger, retention
 from webapi.services import mailings as service
 
@@ -235,6 +244,9 @@ class DeliveryQuerySchema(PageQuerySchema):
 
 
 MailingPageSchema = page_schema(MailingSchema, "MailingPage")
+# GET /mailings dumps each listed mailing with this instead of the schema: the same JSON, several
+# times cheaper, on the API's busiest read (tests compare the two).
+dump_listed_mailing = dict_dumper(MailingSchema)
 
 
 class DeliveryPageSchema(page_schema(DeliverySchema, "DeliveryPage")):
@@ -317,7 +329,10 @@ class Mailings(MethodView):
         """List mailings ordered by send time, with a total for jumping to the N-th."""
         require_role(*STAFF)
         items, total = service.list_mailings(query["status"], query["offset"], query["limit"])
-        return {"items": items, "total": total, "offset": query["offset"], "limit": query["limit"]}
+        # Already dumped, as MailingPageSchema would (which still documents it): flask-smorest sends
+        # a Response as it is.
+        items = [dump_listed_mailing(item) for item in items]
+        return jsonify({"items": items, "total": total, "offset": query["offset"], "limit": query["limit"]})
 
     @blp.arguments(MailingCreateSchema, example=MAILING_EXAMPLE)
     @blp.arguments(IdempotencyHeadersSchema, location="headers")

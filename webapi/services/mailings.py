@@ -6,7 +6,8 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 
 from webapi import message_rules
@@ -192,14 +193,59 @@ def delete_mailing(actor: Actor, mailing_id: int) -> None:
     scheduling.unschedule_start(mailing_id)
 
 
-def list_mailings(statuses: list[str], offset: int, limit: int) -> tuple[list[Mailing], int]:
-    """A page of mailings ordered by send time, with the total, so a client can jump to the N-th."""
-    query = select(Mailing)
-    if statuses:
-        query = query.where(Mailing.status.in_(statuses))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = query.order_by(Mailing.send_at, Mailing.id).offset(offset).limit(limit)
-    return list(db.session.scalars(page).all()), total
+def _list_statements() -> tuple:
+    """The list's statement (all mailings, or those with some statuses) and its count alone."""
+    mailings, buttons = Mailing.__table__, MailingButton.__table__
+    statuses = mailings.c.status.in_(bindparam("statuses", expanding=True))
+    statements = []
+    for chosen in (true(), statuses):
+        total = select(func.count()).select_from(mailings).where(chosen)
+        page = (
+            select(mailings, total.scalar_subquery().label("total"))
+            .where(chosen)
+            .order_by(mailings.c.send_at, mailings.c.id)
+            .offset(bindparam("offset"))
+            .limit(bindparam("limit"))
+            .subquery()
+        )
+        button = func.json_build_object("text", buttons.c.text, "url", buttons.c.url)
+        page_buttons = (
+            select(func.json_agg(aggregate_order_by(button, buttons.c.position)))
+            .where(buttons.c.mailing_id == page.c.id)
+            .scalar_subquery()
+        )
+        listed = select(page, page_buttons.label("buttons")).order_by(page.c.send_at, page.c.id)
+        statements.append((listed, total))
+    return tuple(statements)
+
+
+# Built once: constructing these per request cost more than running them.
+(_LIST_ALL, _COUNT_ALL), (_LIST_SOME, _COUNT_SOME) = _list_statements()
+
+
+def list_mailings(statuses: list[str], offset: int, limit: int) -> tuple[list[dict], int]:
+    """A page of mailings ordered by send time, with the total, so a client can jump to the N-th.
+
+    Each mailing is a dict of its columns plus `buttons` and `media` as the API shows them.
+    """
+    # The API's busiest read: one statement for the page, its buttons and the total, read as plain
+    # rows (no ORM objects, no second query for the buttons, no second round trip for the count).
+    listed, count = (_LIST_SOME, _COUNT_SOME) if statuses else (_LIST_ALL, _COUNT_ALL)
+    params = {"statuses": statuses} if statuses else {}
+    rows = db.session.execute(listed, {**params, "offset": offset, "limit": limit}).all()
+    if rows:
+        return [_listed(row._asdict()) for row in rows], rows[0].total
+    # Past the end (or with nothing to list) no row carries the total.
+    return [], db.session.scalar(count, params) if offset else 0
+
+
+def _listed(item: dict) -> dict:
+    del item["total"]
+    item["buttons"] = item["buttons"] or []
+    item["media"] = (
+        None if item["media_type"] is None else {"type": item["media_type"], "file_id": item["media_file_id"]}
+    )
+    return item
 
 
 def delivery_counts(mailing_id: int) -> dict[str, int]:

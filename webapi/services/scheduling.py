@@ -50,8 +50,9 @@ def schedule_start(mailing_id: int, send_at: datetime) -> bool:
     when = send_at.astimezone(UTC) - timedelta(seconds=START_LEAD_SECONDS)
     kind = jobs.START_MAILING
     try:
+        # No cancel first: the same job id is saved over and its time in the schedule replaced (ZADD),
+        # one round trip fewer and no moment in which the start is unscheduled.
         scheduler = Scheduler(queue_name=kind.queue, connection=_redis())
-        scheduler.cancel(start_job_id(mailing_id))
         scheduler.enqueue_at(
             when,
             kind.func,
