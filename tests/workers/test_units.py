@@ -8,7 +8,7 @@ from webapi.jobs import periodic_jobs
 from webapi.telegram import outcomes
 from webapi.telegram.client import TelegramClient
 from webapi.telegram.outcomes import classify
-from webapi.telegram.rate_limiter import JITTER_ALLOWANCE, RateLimiter
+from webapi.telegram.rate_limiter import RateLimiter, allowance
 from webapi.telegram.render import render
 from workers.schedule import register_periodic_jobs
 
@@ -80,7 +80,7 @@ def test_limiter_is_shared_through_redis_and_honours_a_429_wait(redis, app):
     first, second = RateLimiter(redis, token, 2.0), RateLimiter(redis, token, 2.0)
     assert first.try_acquire() == 0
     # The next slot is half a second away for every process using this token.
-    assert 0 < second.try_acquire() <= 0.5 * (1 + JITTER_ALLOWANCE) + 0.01
+    assert 0 < second.try_acquire() <= 0.5 * (1 + allowance(2.0)) + 0.01
     first.hold(5)
     assert second.try_acquire() > 4
     assert not any(b"LIMITER" in key for key in redis.keys("*"))

@@ -1,6 +1,7 @@
 """One send-rate limiter for every worker: GCRA in a Lua script on Redis's own clock, keyed by bot token.
 
-Every sending call takes a slot here first. Slots are exactly 1/rate apart (zero burst), and a
+Every sending call takes a slot here first. Slots are 1/rate apart (zero burst; 1 % wider from
+100/s, JITTER_ALLOWANCE), and a
 sender may *reserve* a few upcoming slots in one round trip: it learns when each slot falls and
 sends at that moment, so the pacing is measured where it matters, at the sender, not at the
 moment a thread happened to ask. A 429 from Telegram sets a shared "wait until" key, and no
@@ -21,8 +22,12 @@ from dataclasses import dataclass
 
 from redis import Redis
 
-# Kept for compatibility: slots are no longer widened; pacing is exact (see the module docstring).
-JITTER_ALLOWANCE = 0.0
+# At high rates (from WIDEN_FROM messages a second) slots are this much wider than 1/rate: the bound
+# there is a share of the rate (1.01 × rate), and a full grid of exactly paced requests leaves no room
+# for the way there (arrivals bunched by 10 ms already make 1,010). At low rates the bound is one
+# message over the rate, and pacing is exact.
+JITTER_ALLOWANCE = 0.01
+WIDEN_FROM = 100.0
 # Longest single sleep; we ask again after it, so a new 429 wait or a flush is seen soon.
 MAX_NAP = 0.5
 # Just before each request a sender asks whether a 429 wait began since its slot was reserved; at
@@ -34,8 +39,9 @@ WAIT_CHECK_EVERY = 0.005
 HORIZON = 0.1
 SLOTS_AHEAD = 4
 
-# KEYS: gcra tat key, wait-until key, breaker key. ARGV: interval µs, slots wanted, horizon µs.
-# Answers {0, offset_1, ..., offset_n}: n ≥ 1 slots taken, each `offset` µs from Redis's now;
+# KEYS: gcra tat key, wait-until key, breaker key. ARGV: interval µs, slots wanted, horizon µs, least
+# slots worth a round trip. Answers {0, offset_1, ..., offset_n}: n ≥ least slots taken (fewer only
+# when fewer are wanted), each `offset` µs from Redis's now;
 # or {wait, probe}: nothing taken, ask again in `wait` µs; probe = 1 when the circuit breaker's
 # pause is over and a probe may close it.
 _RESERVE = """
@@ -53,9 +59,11 @@ end
 local interval = tonumber(ARGV[1])
 local wanted = tonumber(ARGV[2])
 local horizon = tonumber(ARGV[3])
+local least = math.min(tonumber(ARGV[4] or '1'), wanted)
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
-if tat - now > horizon then return {tat - now - horizon, 0} end
+local room = horizon - (least - 1) * interval
+if tat - now > room then return {tat - now - room, 0} end
 local answer = {0}
 while #answer <= wanted and tat - now <= horizon do
   answer[#answer + 1] = tat - now
@@ -215,6 +223,11 @@ def _key_part(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
+def allowance(rate: float) -> float:
+    """How much wider than 1/rate the slots are (JITTER_ALLOWANCE from WIDEN_FROM a second, else 0)."""
+    return JITTER_ALLOWANCE if rate >= WIDEN_FROM else 0.0
+
+
 def max_lateness(rate: float) -> float:
     """How late a request may leave after its slot, within what keeps any second within its bound.
 
@@ -242,7 +255,7 @@ class RateLimiter:
         self.breaker_key = f"rassylka:rate:{part}:breaker"
         self.tally_key = f"rassylka:rate:{part}:tally"
         self.chat_prefix = f"rassylka:chat:{part}:"
-        self.interval_us = max(1, round(1_000_000 * (1 + JITTER_ALLOWANCE) / rate))
+        self.interval_us = max(1, round(1_000_000 * (1 + allowance(rate)) / rate))
         self._reserve = redis.register_script(_RESERVE)
         self._hold = redis.register_script(_HOLD)
         self._waiting = redis.register_script(_WAITING)
@@ -259,10 +272,13 @@ class RateLimiter:
         # Asks Telegram something harmless (getMe); True when it answered.
         self.prober = prober
 
-    def reserve(self, wanted: int = 1, horizon: float | None = None) -> tuple[list[float], float]:
-        """Take up to `wanted` slots falling within `horizon` seconds (default: the limiter's horizon).
+    def reserve(
+        self, wanted: int = 1, horizon: float | None = None, least: int = 1
+    ) -> tuple[list[float], float]:
+        """Take up to `wanted` slots falling within `horizon` seconds (default: the limiter's horizon),
+        and none unless at least `least` of them fit (so a batch is not dealt out one slot a trip).
 
-        Returns (monotonic send times, 0.0) when at least one slot is ours, or ([], seconds to
+        Returns (monotonic send times, 0.0) when slots are ours, or ([], seconds to
         wait before asking again). Send each message at its time, not before. While the breaker
         is open nothing is given; when its pause is over, one caller probes.
         """
@@ -273,6 +289,7 @@ class RateLimiter:
                 self.interval_us,
                 max(1, wanted),
                 int((self.horizon if horizon is None else horizon) * 1e6),
+                max(1, min(least, wanted)),
             ],
         )
         after = time.monotonic()
