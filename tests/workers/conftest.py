@@ -206,6 +206,14 @@ def new_mailing(client, admin):
     return make
 
 
+# The error each way of not reaching someone is recorded with.
+NOT_REACHED_ERRORS = {
+    "blocked": "Forbidden: bot was blocked by the user",
+    "failed": "Bad Request: chat not found",
+    "unknown": "no answer in time (ReadTimeoutError)",
+}
+
+
 @pytest.fixture
 def ledger(app):
     """Read a mailing's ledger and state straight from Postgres."""
@@ -244,6 +252,30 @@ def ledger(app):
                 )
                 db.session.remove()
             return [dict(row) for row in rows]
+
+        def outcomes(self, mailing_id: int, start_id: int = 20_000_000, **counts: int) -> dict[str, int]:
+            """Ledger rows of `counts` per status for users from `start_id` on (created when missing),
+            with the error Telegram gives for each way of not reaching someone."""
+            next_id = start_id
+            for status, n in counts.items():
+                last = next_id + n - 1
+                self.sql(
+                    "INSERT INTO users (tg_id, first_name, role, status) SELECT g, 'S', 'subscriber',"
+                    " 'active' FROM generate_series(:a, :b) g ON CONFLICT DO NOTHING",
+                    a=next_id,
+                    b=last,
+                )
+                self.sql(
+                    "INSERT INTO deliveries (mailing_id, user_id, chat_id, status, attempts, last_error) "
+                    "SELECT :m, g, g, :s, 1, :e FROM generate_series(:a, :b) g",
+                    m=mailing_id,
+                    s=status,
+                    e=NOT_REACHED_ERRORS.get(status),
+                    a=next_id,
+                    b=last,
+                )
+                next_id = last + 1
+            return counts
 
         def sql(self, statement: str, **params):
             with app.app_context():

@@ -18,6 +18,7 @@ import requests
 from sqlalchemy import event
 
 from tests.conftest import bot_headers
+from tests.workers.conftest import NOT_REACHED_ERRORS
 from webapi.extensions import db
 from webapi.services import reports
 from workers import report
@@ -76,40 +77,10 @@ def test_a_copy_closed_after_its_lease_ran_out_stays_unknown(
 
 # What each copy is made of: the text, then the CSV of those not reached. ---------------------------
 
-NOT_REACHED_ERRORS = {
-    "blocked": "Forbidden: bot was blocked by the user",
-    "failed": "Bad Request: chat not found",
-    "unknown": "no answer in time (ReadTimeoutError)",
-}
-
-
-def _outcomes(ledger, mailing_id: int, start_id: int = 20_000_000, **counts: int) -> dict[str, int]:
-    """Ledger rows of a sent mailing: `counts` per status (sent, blocked, failed, unknown, cancelled)."""
-    next_id = start_id
-    for status, n in counts.items():
-        last = next_id + n - 1
-        ledger.sql(
-            "INSERT INTO users (tg_id, first_name, role, status) "
-            "SELECT g, 'S', 'subscriber', 'active' FROM generate_series(:a, :b) g",
-            a=next_id,
-            b=last,
-        )
-        ledger.sql(
-            "INSERT INTO deliveries (mailing_id, user_id, chat_id, status, attempts, last_error) "
-            "SELECT :m, g, g, :s, 1, :e FROM generate_series(:a, :b) g",
-            m=mailing_id,
-            s=status,
-            e=NOT_REACHED_ERRORS.get(status),
-            a=next_id,
-            b=last,
-        )
-        next_id = last + 1
-    return counts
-
 
 def _finished_with_outcomes(ledger, new_mailing, **counts: int) -> int:
     m = new_mailing()["id"]
-    _outcomes(ledger, m, **counts)
+    ledger.outcomes(m, **counts)
     ledger.sql(FINISHED, m=m)
     return m
 

@@ -12,32 +12,7 @@ from webapi.services import ledger as delivery_ledger
 from webapi.services import retention
 from webapi.settings import ConfigError, load_settings
 
-ERRORS = {"blocked": "Forbidden: bot was blocked by the user", "failed": "Bad Request: chat not found"}
 DAYS = 90
-
-
-def _rows(ledger, mailing_id: int, start_id: int, **counts: int) -> dict[str, int]:
-    """Ledger rows of `counts` per status for users from `start_id` on (created when missing)."""
-    next_id = start_id
-    for status, n in counts.items():
-        last = next_id + n - 1
-        ledger.sql(
-            "INSERT INTO users (tg_id, first_name, role, status) "
-            "SELECT g, 'S', 'subscriber', 'active' FROM generate_series(:a, :b) g ON CONFLICT DO NOTHING",
-            a=next_id,
-            b=last,
-        )
-        ledger.sql(
-            "INSERT INTO deliveries (mailing_id, user_id, chat_id, status, attempts, last_error) "
-            "SELECT :m, g, g, :s, 1, :e FROM generate_series(:a, :b) g",
-            m=mailing_id,
-            s=status,
-            e=ERRORS.get(status),
-            a=next_id,
-            b=last,
-        )
-        next_id = last + 1
-    return counts
 
 
 def _all(**counts: int) -> dict[str, int]:
@@ -93,7 +68,7 @@ def _stats(client, admin, mailing_id: int) -> dict:
 
 def test_the_finish_keeps_the_ledgers_counts_on_the_mailing(app, new_mailing, ledger):
     m = new_mailing()["id"]
-    _rows(ledger, m, 20_000_000, sent=30, blocked=4, failed=2, unknown=3, cancelled=1)
+    ledger.outcomes(m, sent=30, blocked=4, failed=2, unknown=3, cancelled=1)
     _sending(ledger, m)
     assert ledger.mailing(m)["delivery_counts"] is None
 
@@ -105,7 +80,7 @@ def test_the_finish_keeps_the_ledgers_counts_on_the_mailing(app, new_mailing, le
 
 def test_a_mailing_with_rows_in_flight_is_not_finished_and_gets_no_counts(app, new_mailing, ledger):
     m = new_mailing()["id"]
-    _rows(ledger, m, 20_000_000, sent=5, pending=1)
+    ledger.outcomes(m, sent=5, pending=1)
     _sending(ledger, m)
 
     assert not _finish(app, m)
@@ -114,7 +89,7 @@ def test_a_mailing_with_rows_in_flight_is_not_finished_and_gets_no_counts(app, n
 
 def test_a_retry_clears_the_counts_and_its_finish_counts_again(app, client, admin, new_mailing, ledger):
     m = new_mailing()["id"]
-    _rows(ledger, m, 20_000_000, sent=10, unknown=4, failed=2)
+    ledger.outcomes(m, sent=10, unknown=4, failed=2)
     _sending(ledger, m)
     assert _finish(app, m)
     assert ledger.mailing(m)["delivery_counts"] == {"sent": 10, "unknown": 4, "failed": 2}
@@ -142,7 +117,7 @@ def test_the_prune_deletes_only_old_ended_mailings_rows_in_batches_and_stats_sta
     app, client, admin, new_mailing, ledger
 ):
     old = new_mailing(name="old")["id"]
-    _rows(ledger, old, 20_000_000, sent=1_800, blocked=400, failed=150, unknown=150)
+    ledger.outcomes(old, sent=1_800, blocked=400, failed=150, unknown=150)
     _sending(ledger, old)
     assert _finish(app, old)
     _ended(ledger, old, DAYS + 1)
@@ -150,14 +125,14 @@ def test_the_prune_deletes_only_old_ended_mailings_rows_in_batches_and_stats_sta
     assert before["deliveries_pruned_at"] is None and before["total"] == 2_500
 
     cancelled = new_mailing(name="cancelled long ago")["id"]
-    _rows(ledger, cancelled, 20_000_000, sent=700, cancelled=300)
+    ledger.outcomes(cancelled, sent=700, cancelled=300)
     _ended(ledger, cancelled, DAYS + 30, status="cancelled", reported=False)
 
     recent = new_mailing(name="recent")["id"]
-    _rows(ledger, recent, 20_000_000, sent=100)
+    ledger.outcomes(recent, sent=100)
     _ended(ledger, recent, DAYS - 1)
     unreported = new_mailing(name="report not sent")["id"]
-    _rows(ledger, unreported, 20_000_000, sent=100)
+    ledger.outcomes(unreported, sent=100)
     _ended(ledger, unreported, DAYS + 1, reported=False)
     scheduled = new_mailing(name="scheduled")["id"]
 
@@ -225,7 +200,7 @@ def test_a_sending_or_paused_mailing_is_never_pruned_however_old_its_rows(
     app, client, admin, new_mailing, ledger
 ):
     retried = new_mailing(name="retried")["id"]
-    _rows(ledger, retried, 20_000_000, sent=50, unknown=50)
+    ledger.outcomes(retried, sent=50, unknown=50)
     _sending(ledger, retried)
     assert _finish(app, retried)
     _ended(ledger, retried, DAYS + 10)
@@ -236,7 +211,7 @@ def test_a_sending_or_paused_mailing_is_never_pruned_however_old_its_rows(
         == 200
     )
     paused = new_mailing(name="paused")["id"]
-    _rows(ledger, paused, 20_000_000, sent=20, pending=30)
+    ledger.outcomes(paused, sent=20, pending=30)
     ledger.sql(
         "UPDATE mailings SET status = 'paused', started_at = now() - interval '200 days' WHERE id = :m",
         m=paused,
@@ -252,7 +227,7 @@ def test_a_sending_or_paused_mailing_is_never_pruned_however_old_its_rows(
 def test_the_delete_itself_refuses_a_mailing_that_is_sending_again(app, new_mailing, ledger):
     """Even marked pruned, a mailing that is somehow sending keeps its rows: each batch checks."""
     m = new_mailing()["id"]
-    _rows(ledger, m, 20_000_000, sent=30)
+    ledger.outcomes(m, sent=30)
     _ended(ledger, m, DAYS + 1)
     ledger.sql("UPDATE mailings SET deliveries_pruned_at = now(), status = 'sending' WHERE id = :m", m=m)
 
@@ -267,7 +242,7 @@ def test_a_prune_cut_short_after_the_mark_is_carried_on_with_the_counts_it_took(
     app, client, admin, new_mailing, ledger
 ):
     m = new_mailing()["id"]
-    _rows(ledger, m, 20_000_000, sent=40, blocked=10)
+    ledger.outcomes(m, sent=40, blocked=10)
     _ended(ledger, m, DAYS + 1)  # counted by no finish: the prune counts it under the lock
     with app.app_context():
         assert retention._mark(db.engine, m, datetime.now(UTC) - timedelta(days=DAYS))
@@ -285,7 +260,7 @@ def test_a_prune_cut_short_after_the_mark_is_carried_on_with_the_counts_it_took(
 
 def test_a_cancelled_mailing_with_a_send_still_in_flight_waits(app, new_mailing, ledger):
     m = new_mailing()["id"]
-    _rows(ledger, m, 20_000_000, sent=10, sending=1)
+    ledger.outcomes(m, sent=10, sending=1)
     _ended(ledger, m, DAYS + 1, status="cancelled", reported=False)
 
     assert _prune(app).rows == 0 and ledger.counts(m) == {"sent": 10, "sending": 1}
@@ -299,8 +274,8 @@ def test_the_periodic_job_prunes_with_the_settings_retention(app, new_mailing, l
 
     assert PRUNE_DELIVERIES in {periodic.kind for periodic in periodic_jobs(30)}
     old, kept = new_mailing()["id"], new_mailing()["id"]
-    _rows(ledger, old, 20_000_000, sent=25)
-    _rows(ledger, kept, 20_000_000, sent=25)
+    ledger.outcomes(old, sent=25)
+    ledger.outcomes(kept, sent=25)
     _ended(ledger, old, 91)
     _ended(ledger, kept, 89)
 
