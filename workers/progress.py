@@ -86,7 +86,7 @@ def duration_text(seconds: float | None) -> str:
 
 def progress_text(mailing: Mailing, counts: dict[str, int], figures: dict, language: str = "en") -> str:
     """The progress message body (HTML)."""
-    total = sum(counts.values()) or 1
+    total = sum(counts.values()) + figures.get("to_come", 0) or 1
     filled = round(BAR_WIDTH * figures["done"] / total)
     bar = "█" * filled + "░" * (BAR_WIDTH - filled)
     percent = 100 * figures["done"] // total

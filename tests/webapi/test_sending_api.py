@@ -189,7 +189,14 @@ def test_retry_rejects_other_statuses(client, admin, sandbox):
 def test_stats_has_progress(client, admin, sandbox):
     mailing = _mailing(client, admin)
     stats = client.get(f"/api/v1/mailings/{mailing['id']}/stats", headers=admin).get_json()
-    assert stats["progress"] == {"done": 0, "pending": 0, "rate": 0.0, "elapsed": 0.0, "eta": None}
+    assert stats["progress"] == {
+        "done": 0,
+        "pending": 0,
+        "to_come": 0,
+        "rate": 0.0,
+        "elapsed": 0.0,
+        "eta": None,
+    }
 
 
 def test_a_plain_text_test_send_shows_exactly_what_was_typed(client, admin, sandbox, chat):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from webapi.extensions import db
+from webapi.models import Mailing
 from webapi.services import ledger as delivery_ledger
 
 
@@ -25,6 +26,9 @@ def test_the_start_adds_the_first_chunk_and_the_rest_follow_in_order(app, subscr
         # The first ten active users by id (the admin 1001 comes first), and nobody unsubscribed.
         assert len(first) == 10 and 1001 in first and ids[3] not in first
         assert _cursor(ledger, m) == max(first)
+        # Progress counts the audience still to come, so the figures are right from the start.
+        figures = delivery_ledger.progress(db.session.get(Mailing, m))
+        assert (figures["to_come"], figures["pending"]) == (18, 28)
         # Every row is final, but the audience is not all in: the mailing may not finish.
         ledger.sql("UPDATE deliveries SET status = 'sent' WHERE mailing_id = :m", m=m)
         assert delivery_ledger.work_left(db.engine, m).fanning
@@ -35,6 +39,8 @@ def test_the_start_adds_the_first_chunk_and_the_rest_follow_in_order(app, subscr
             covered.append(chunk)
         assert covered == [7, 7, 4]  # 28 active users: 10 + 7 + 7 + 4 (the last chunk clears the cursor)
         assert _cursor(ledger, m) is None and not delivery_ledger.work_left(db.engine, m).fanning
+        db.session.expire_all()
+        assert delivery_ledger.progress(db.session.get(Mailing, m))["to_come"] == 0
         users = [row["user_id"] for row in ledger.rows(m)]
         assert len(users) == len(set(users)) == 28
         assert set(users) == {1001, *ids, 20_000_000, 20_000_001, 20_000_002} - {ids[3]}

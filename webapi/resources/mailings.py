@@ -200,7 +200,14 @@ class ProgressSchema(ma.Schema):
     """How far sending has come."""
 
     done = ma.fields.Integer(required=True, metadata={"description": "Deliveries in a final state"})
-    pending = ma.fields.Integer(required=True, metadata={"description": "Deliveries pending or in flight"})
+    pending = ma.fields.Integer(
+        required=True,
+        metadata={"description": "Deliveries pending or in flight, and the audience still to be fanned out"},
+    )
+    to_come = ma.fields.Integer(
+        required=True,
+        metadata={"description": "Active users the fan-out has yet to add to the ledger (0 once it is done)"},
+    )
     rate = ma.fields.Float(required=True, metadata={"description": "Average messages per second so far"})
     elapsed = ma.fields.Float(required=True, metadata={"description": "Seconds since the start"})
     eta = ma.fields.Float(

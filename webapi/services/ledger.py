@@ -130,6 +130,16 @@ def _fan_out_next(conn, mailing_id: int, cursor: int, size: int) -> int:
     return -1 if moved is None else covered
 
 
+def audience_to_come(mailing: Mailing) -> int:
+    """Active users a sending or paused mailing's fan-out has yet to add (0 once it is done)."""
+    if mailing.fanout_cursor is None or mailing.status not in ("sending", "paused"):
+        return 0
+    return db.session.execute(
+        text("SELECT count(*) FROM users WHERE status = 'active' AND tg_id > :c"),
+        {"c": mailing.fanout_cursor},
+    ).scalar()
+
+
 def fanning_ids(engine: Engine) -> list[int]:
     """Sending or paused mailings whose audience is not all in the ledger yet, oldest start first."""
     with engine.connect() as conn:
@@ -474,12 +484,24 @@ def finish_if_done(engine: Engine, mailing_id: int) -> bool:
 
 
 def progress(mailing: Mailing, counts: dict[str, int] | None = None) -> dict:
-    """Done and pending counts, rate (messages/s), elapsed and ETA (seconds; None when unknown)."""
+    """Done and pending counts, rate (messages/s), elapsed and ETA (seconds; None when unknown).
+
+    While the audience is still being fanned out, `to_come` counts the active users not in the
+    ledger yet; they are part of `pending` (and the ETA), so the figures are right from the start.
+    """
     counts = counts or delivery_counts(mailing.id)
     done = sum(counts[s] for s in FINAL_DELIVERY_STATUSES)
-    pending = counts["pending"] + counts["sending"]
+    to_come = audience_to_come(mailing)
+    pending = counts["pending"] + counts["sending"] + to_come
     if mailing.started_at is None:
-        return {"done": done, "pending": pending, "rate": 0.0, "elapsed": 0.0, "eta": None}
+        return {
+            "done": done,
+            "pending": pending,
+            "to_come": to_come,
+            "rate": 0.0,
+            "elapsed": 0.0,
+            "eta": None,
+        }
     end = mailing.finished_at or utcnow()
     elapsed = max((end - mailing.started_at).total_seconds(), 0.0)
     attempted = done - counts["cancelled"]
@@ -493,6 +515,7 @@ def progress(mailing: Mailing, counts: dict[str, int] | None = None) -> dict:
     return {
         "done": done,
         "pending": pending,
+        "to_come": to_come,
         "rate": round(rate, 2),
         "elapsed": round(elapsed, 1),
         "eta": eta,
