@@ -41,7 +41,7 @@ from webapi.services.ledger import Claim, Closing
 from webapi.telegram.client import CALL_SECONDS, TelegramClient
 from webapi.telegram.rate_limiter import HORIZON, MAX_NAP, RateLimiter
 from webapi.telegram.render import TelegramCall
-from workers.pipeline import Attempt, Pipeline, database_away, pipeline_threads
+from workers.pipeline import Attempt, Pipeline, database_away, pipeline_connections
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ class Driver:
         self.lease = claim_lease(self.size, rate, self.drivers)
         self.slots = slots_per_reservation(rate)
         self.pipeline = Pipeline(
-            self.engine, self.client, self.limiter, self.owner, self.paid, pipeline_threads(rate)
+            self.engine, self.client, self.limiter, self.owner, self.paid, pipeline_connections(rate)
         ).start(self.owner)
         helpers = [
             threading.Thread(target=self._starter, name=f"{self.owner}-start", daemon=True),

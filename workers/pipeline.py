@@ -1,11 +1,12 @@
-"""A driver's threads: a releaser that lets each request go at its slot, senders, and one closer.
+"""A driver's threads: a releaser that lets each request go at its slot, the wire, and one closer.
 
 - The releaser takes requests in slot order. Just before a few of them are due it asks the
   limiter, in one round trip, whether they may start (no 429 wait, breaker closed, their chats
   not messaged within the last second) and records the first parts in the driver's start journal;
-  then it hands each one to a sender thread at its slot.
-- A sender makes the HTTP call (no transaction is open), unless its slot is already too far
-  past, and turns the answer into a closing, or into the next part of a two-part delivery.
+  then it hands them to the wire's loop, each to be written at its slot.
+- The wire (`webapi/telegram/wire.py`, one asyncio loop thread over keep-alive connections)
+  writes each request at its slot, unless the slot is already too far past, and the answer
+  becomes a closing, or the next part of a two-part delivery. No transaction is open meanwhile.
 - The closer writes closings back in small batches, each row fenced on our lease. When Postgres
   is away it keeps them, and every later one, and tries again until it answers: an outcome a
   live worker knows is never dropped. A batch Postgres refuses for any other reason is written
@@ -15,12 +16,14 @@
 from __future__ import annotations
 
 import collections
+import functools
 import heapq
 import itertools
 import logging
 import queue
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from redis.exceptions import RedisError
@@ -35,6 +38,7 @@ from webapi.telegram.client import CALL_SECONDS, TelegramClient
 from webapi.telegram.outcomes import Outcome
 from webapi.telegram.rate_limiter import CHAT_GAP, RateLimiter, sleep_until
 from webapi.telegram.render import TelegramCall
+from webapi.telegram.wire import Wire
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +47,7 @@ MAX_BACKOFF = 60.0
 # Later parts of a two-part delivery (media, then text) are retried here, never the first part.
 PART_ATTEMPTS = 3
 # Outcomes are written back at least this often (and in batches of at most CLOSE_BATCH rows).
-CLOSE_EVERY = 0.05
+CLOSE_EVERY = 0.1
 CLOSE_BATCH = 500
 # While Postgres is away the closer tries again after these pauses (doubling).
 RETRY_FIRST, RETRY_MOST = 0.2, 2.0
@@ -53,14 +57,16 @@ HOLD_OUTCOMES_SECONDS = 300.0
 # than that before a request is missed (the sender checks this process's own waits once more).
 START_LEAD = 0.003
 # ... and about the requests due within this span after the first of them, in the same round trip
-# (so a 429 another process met is seen at most START_LEAD + START_SPAN late, a few requests at 1,000/s).
-START_SPAN = 0.005
+# (so a 429 another process met is seen at most START_LEAD + START_SPAN late, 20 requests at 1,000/s,
+# each of which Telegram refuses; and a chat's gap counts from up to that much before its request).
+START_SPAN = 0.02
 
 # Kinds of outcome that never reached Telegram (besides sender's): no attempt is counted.
 MISSED_SLOT = "missed_slot"  # the request could not leave in time, or the limiter was away
 CHAT_BUSY = "chat_busy"  # the chat had a message from us less than CHAT_GAP ago
 REVOKED = "revoked"  # the lease expirer gave the row to others: not ours to send or close
 UNSENT = (MISSED_SLOT, CHAT_BUSY, REVOKED, outcomes.RETRY_AFTER)
+NO_CONNECTION = Outcome(MISSED_SLOT, description="missed its slot (no free connection)")
 
 
 def backoff(attempts: int) -> float:
@@ -75,7 +81,7 @@ def database_away(error: BaseException) -> bool:
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
-@dataclass
+@dataclass(slots=True)
 class Attempt:
     """One request to make: a part of a claimed delivery, at its slot."""
 
@@ -96,11 +102,10 @@ class Pipeline:
     limiter: RateLimiter
     owner: str
     paid: bool
-    threads: int
+    connections: int
     calls: dict[int, list[TelegramCall]] = field(default_factory=dict)  # by mailing id
     journal: str = ""
     scheduled: queue.Queue = field(default_factory=queue.Queue)
-    outgoing: queue.Queue = field(default_factory=queue.Queue)
     outcomes: queue.Queue = field(default_factory=queue.Queue)
     # Rows submitted and not yet closed: delivery id → mailing id.
     in_flight: dict[int, int] = field(default_factory=dict)
@@ -109,17 +114,23 @@ class Pipeline:
     _follow_ups: list = field(default_factory=list)
     _order: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    wire: Wire | None = None
+    _helpers: ThreadPoolExecutor | None = None
     _workers: list[threading.Thread] = field(default_factory=list)
     _closer: threading.Thread | None = None
     database_ok: bool = True
     # Mailings whose first request has been cleared to leave here.
     started_mailings: set[int] = field(default_factory=set)
+    # Chats whose cleared request never left (it missed its slot): their gap is given back.
+    unsent_chats: collections.deque = field(default_factory=collections.deque)
 
     def start(self, name: str) -> Pipeline:
         """Open the start journal and start the threads."""
         self.journal = start_journal.open_journal(self.limiter.redis, self.owner)
-        for n in range(self.threads):
-            self._workers.append(threading.Thread(target=self._sender, name=f"{name}-send-{n}", daemon=True))
+        self.wire = Wire(self.client.base_url, self.client.token, self.connections, self.limiter.rate)
+        self.wire.start(f"{name}-wire")
+        # For the rare calls that block (following a group to its supergroup).
+        self._helpers = ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"{name}-help")
         self._workers.append(threading.Thread(target=self._releaser, name=f"{name}-release", daemon=True))
         self._closer = threading.Thread(target=self._close_loop, name=f"{name}-close", daemon=True)
         for thread in (*self._workers, self._closer):
@@ -156,8 +167,8 @@ class Pipeline:
             return list(self.in_flight)
 
     def behind(self) -> bool:
-        """True when due requests wait for a free sender thread (reserve nothing more until they catch up)."""
-        return self.outgoing.qsize() > self.threads
+        """True when Telegram answers too slowly for the requests due (reserve nothing until it does)."""
+        return self.wire is not None and self.wire.behind()
 
     def idle(self) -> bool:
         """True when nothing is in flight."""
@@ -180,6 +191,10 @@ class Pipeline:
         self.outcomes.put(None)
         for thread in (*self._workers, self._closer):
             thread.join(timeout=CALL_SECONDS + 5)
+        if self.wire is not None:
+            self.wire.stop()
+        if self._helpers is not None:
+            self._helpers.shutdown(wait=False)
 
     # --- the releaser ---
 
@@ -190,8 +205,6 @@ class Pipeline:
         while True:
             if not waiting:
                 if stopping:
-                    for _ in range(self.threads):
-                        self.outgoing.put(None)
                     return
                 item = self.scheduled.get()
                 if item is None:
@@ -209,15 +222,16 @@ class Pipeline:
                     stopping = True
                 else:
                     waiting.append(item)
-            # One round trip for the requests due within START_SPAN of the first (about 5 at
+            # One round trip for the requests due within START_SPAN of the first (about 20 at
             # 1,000/s): asked one by one, the start checks alone would cost a round trip a message.
             until = max(time.monotonic() + lead, waiting[0].slot + START_SPAN)
             group = []
             while waiting and waiting[0].slot <= until:
                 group.append(waiting.popleft())
-            # Each sender waits for its own slot: one wake-up between the slot and the request.
-            for attempt in self._cleared(group):
-                self.outgoing.put(attempt)
+            # The wire's loop writes each at its own slot.
+            cleared = self._cleared(group)
+            if cleared:
+                self.wire.at([(attempt.slot, functools.partial(self._fire, attempt)) for attempt in cleared])
 
     def _cleared(self, group: list[Attempt]) -> list[Attempt]:
         """The attempts that may leave now; the others are settled as not sent."""
@@ -255,47 +269,73 @@ class Pipeline:
                 self.started_mailings.add(attempt.claim.mailing_id)
         return cleared
 
-    # --- the senders ---
+    # --- at the slot, in the wire's loop ---
 
-    def _sender(self) -> None:
-        while True:
-            attempt = self.outgoing.get()
-            if attempt is None:
+    def _fire(self, attempt: Attempt) -> None:
+        """Write the request now, unless its slot is too far past or a 429 wait began since."""
+        try:
+            now = time.monotonic()
+            latest = attempt.slot + self.limiter.max_lateness
+            if now > latest:
+                self._unsent(attempt, Outcome(MISSED_SLOT, description="missed its slot"))
                 return
-            sleep_until(attempt.slot)
-            try:
-                outcome = self._call(attempt)
-            except Exception as error:  # a bug must not leave the row hanging nor send it twice
-                log.exception("delivery %s: unexpected error while sending", attempt.claim.id)
-                outcome = Outcome(outcomes.AMBIGUOUS, description=f"internal error ({type(error).__name__})")
-            self._settle(attempt, outcome)
+            if self.limiter.local_hold_until > now:
+                # A 429 in this process began after the slot was reserved: do not send into it.
+                hold = self.limiter.local_hold_until - now
+                self._unsent(attempt, Outcome(outcomes.RETRY_AFTER, retry_after=hold))
+                return
+            call = self.calls[attempt.claim.mailing_id][attempt.part]
+            answered = functools.partial(self._answered, attempt, time.perf_counter())
+            self.wire.post(call.method, call.to(attempt.chat_id, self.paid), latest, answered)
+        except Exception as error:  # a bug must not leave the row hanging nor send it twice
+            self._internal_error(attempt, error)
 
-    def _call(self, attempt: Attempt) -> Outcome:
-        now = time.monotonic()
-        if now - attempt.slot > self.limiter.max_lateness:
-            return Outcome(MISSED_SLOT, description="missed its slot")
-        if self.limiter.local_hold_until > now:
-            # A 429 in this process began after the slot was reserved: do not send into it.
-            return Outcome(outcomes.RETRY_AFTER, retry_after=self.limiter.local_hold_until - now)
-        call = self.calls[attempt.claim.mailing_id][attempt.part]
-        started = time.perf_counter()
-        outcome = self.client.call(call.method, call.to(attempt.chat_id, self.paid))
-        self.timings.append((time.perf_counter() - started, outcome.kind))
-        if outcome.kind == outcomes.MIGRATED and attempt.part == 0:
-            # Follow the group to its supergroup once; a second move is an error.
+    def _answered(self, attempt: Attempt, started: float, outcome: Outcome | None) -> None:
+        try:
+            if outcome is None:  # no connection was free in time: nothing was written
+                self._unsent(attempt, NO_CONNECTION)
+                return
+            self.timings.append((time.perf_counter() - started, outcome.kind))
+            if outcome.kind == outcomes.MIGRATED and attempt.part == 0:
+                self._helpers.submit(self._follow_migration, attempt, outcome)
+                return
+            self._after_call(attempt, outcome)
+        except Exception as error:
+            self._internal_error(attempt, error)
+
+    def _follow_migration(self, attempt: Attempt, outcome: Outcome) -> None:
+        """Follow the group to its supergroup once (a second move is an error); in a helper thread."""
+        try:
+            call = self.calls[attempt.claim.mailing_id][attempt.part]
             attempt.chat_id = outcome.migrate_to
             self.limiter.acquire()
             outcome = self.client.call(call.method, call.to(attempt.chat_id, self.paid))
             if outcome.kind == outcomes.MIGRATED:
                 outcome = Outcome(outcomes.REJECTED, description=f"chat moved twice: {outcome.description}")
-        if outcome.kind == outcomes.RETRY_AFTER:
-            self.limiter.hold(outcome.retry_after)
-        if outcome.kind in outcomes.TROUBLED:
-            try:
+            self._after_call(attempt, outcome)
+        except Exception as error:
+            self._internal_error(attempt, error)
+
+    def _unsent(self, attempt: Attempt, outcome: Outcome) -> None:
+        """A cleared request that never left: settled as not sent, its chat free again."""
+        self.unsent_chats.append(attempt.chat_id)
+        self._settle(attempt, outcome)
+
+    def _after_call(self, attempt: Attempt, outcome: Outcome) -> None:
+        try:
+            if outcome.kind == outcomes.RETRY_AFTER:
+                self.limiter.hold(outcome.retry_after)
+            if outcome.kind in outcomes.TROUBLED:
                 self.limiter.tally(1, 1)
-            except RedisError:
-                log.warning("the circuit breaker could not count a troubled answer")
-        return outcome
+        except RedisError:
+            log.warning("a 429 wait or a troubled answer could not be shared through Redis")
+        self._settle(attempt, outcome)
+
+    def _internal_error(self, attempt: Attempt, error: Exception) -> None:
+        log.exception("delivery %s: unexpected error while sending", attempt.claim.id, exc_info=error)
+        self._settle(
+            attempt, Outcome(outcomes.AMBIGUOUS, description=f"internal error ({type(error).__name__})")
+        )
 
     def _settle(self, attempt: Attempt, outcome: Outcome) -> None:
         """Turn an outcome into the next part to send, or a closing for the closer."""
@@ -401,20 +441,27 @@ class Pipeline:
                 return
 
     def _gather(self, held: list, stopping: bool) -> bool:
-        """Add waiting outcomes to `held` (waiting up to CLOSE_EVERY for more); True once told to stop."""
+        """Add waiting outcomes to `held`; True once told to stop.
+
+        With nothing held it waits for the first outcome, then CLOSE_EVERY for the rest of the
+        batch: one wake-up a batch, not one an outcome.
+        """
         if stopping:
             return True
-        timeout = None if not held else CLOSE_EVERY
-        flush_at = time.monotonic() + CLOSE_EVERY
+        if not held:
+            item = self.outcomes.get()
+            if item is None:
+                return True
+            held.append(item)
+        time.sleep(CLOSE_EVERY)
         while len(held) < CLOSE_BATCH or not self.database_ok:
             try:
-                item = self.outcomes.get(timeout=timeout)
+                item = self.outcomes.get_nowait()
             except queue.Empty:
                 return False
             if item is None:
                 return True
             held.append(item)
-            timeout = max(0.0, flush_at - time.monotonic())
         return False
 
     def _write(self, held: list[tuple[Closing, bool]]) -> bool:
@@ -463,7 +510,11 @@ class Pipeline:
         sends = []
         while self.timings:
             sends.append(self.timings.popleft())
+        unsent = []
+        while self.unsent_chats:
+            unsent.append(self.unsent_chats.popleft())
         try:
+            self.limiter.forget_chats(unsent)
             start_journal.forget(self.limiter.redis, self.owner, settled)
             self.limiter.tally(answered)
             monitoring.record_sends(self.limiter.redis, sends)
@@ -471,6 +522,10 @@ class Pipeline:
             log.warning("send bookkeeping in Redis skipped (%s)", type(error).__name__)
 
 
-def pipeline_threads(rate: float, least: int = 8, most: int = 24) -> int:
-    """Sender threads: enough for the requests in flight within a horizon at the full rate."""
-    return max(least, min(most, int(rate * 0.02)))
+def pipeline_connections(rate: float, least: int = 8, most: int = 256) -> int:
+    """Most requests in flight (one a connection): those of 30 ms at the full rate.
+
+    The cap is also the back-pressure: when Telegram is slow to answer, no more than this many
+    requests wait at its end, so its own delays cannot bunch more than this many into a second.
+    """
+    return max(least, min(most, int(rate * 0.2)))

@@ -88,6 +88,19 @@ def test_limiter_is_shared_through_redis_and_honours_a_429_wait(redis, app):
     assert RateLimiter(redis, "778:OTHER", 2.0).try_acquire() == 0
 
 
+def test_a_chat_whose_request_never_left_is_free_again(redis, app):
+    from webapi.services import start_journal
+
+    limiter = RateLimiter(redis, "779:CHATS", 1000)
+    journal = start_journal.open_journal(redis, "chats-test")
+    assert limiter.start(journal, [(1, 7), (2, 8)]).busy == ()
+    # Within the gap another message to chat 7 must wait ...
+    assert limiter.start(journal, [(3, 7)]).busy == (3,)
+    # ... unless the first one missed its slot and never left: then its chat is free at once.
+    limiter.forget_chats([7])
+    assert limiter.start(journal, [(3, 7), (4, 8)]).busy == (4,)
+
+
 def test_periodic_jobs_register_once_with_stable_ids(redis, app):
     scheduler = Scheduler(connection=redis)
     every_30 = periodic_jobs(30)
@@ -128,10 +141,32 @@ def test_redis_away_at_send_time_sends_nothing_and_is_a_missed_slot(tmp_path):
         limiter=RateLimiter(gone, "1:T", 100),
         owner="test",
         paid=False,
-        threads=1,
+        connections=1,
         calls={5: render({"text": "Hi", "buttons": [], "media": None})},
     )
     assert pipeline._cleared([Attempt(Claim(1, 5, 7, 7), 7)]) == []
     closing, answered = pipeline.outcomes.get_nowait()
     assert (closing.id, closing.status, closing.uncount, answered) == (1, "pending", True, False)
     assert closing.error == "limiter away (ConnectionError)"
+
+
+def test_a_request_past_its_slot_is_not_written_and_gives_its_chat_back(redis, app):
+    """Cleared, then too late at its moment: back to pending uncounted, and its chat's gap is cleared."""
+    import time
+
+    from webapi.services.ledger import Claim
+    from workers.pipeline import Attempt, Pipeline
+
+    pipeline = Pipeline(
+        engine=None,
+        client=TelegramClient("1:T", "http://127.0.0.1:9"),
+        limiter=RateLimiter(redis, "780:LATE", 1000),
+        owner="test",
+        paid=False,
+        connections=1,
+        calls={5: render({"text": "Hi", "buttons": [], "media": None})},
+    )
+    pipeline._fire(Attempt(Claim(1, 5, 7, 7), 7, slot=time.monotonic() - 1))
+    closing, answered = pipeline.outcomes.get_nowait()
+    assert (closing.id, closing.status, closing.uncount, answered) == (1, "pending", True, False)
+    assert closing.error == "missed its slot" and list(pipeline.unsent_chats) == [7]

@@ -72,6 +72,11 @@ class TelegramClient:
         """The bot token (for keying the rate limiter; never log it)."""
         return self._token
 
+    @property
+    def base_url(self) -> str:
+        """The Bot API's base URL (without the token)."""
+        return self._base
+
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
