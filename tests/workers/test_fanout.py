@@ -49,6 +49,24 @@ def test_the_start_adds_the_first_chunk_and_the_rest_follow_in_order(app, subscr
         assert delivery_ledger.finish_if_done(db.engine, m)
 
 
+def test_a_row_already_past_the_cursor_is_skipped_not_doubled(app, subscribers, new_mailing, ledger):
+    ids = subscribers(12)
+    m = new_mailing()["id"]
+    with app.app_context():
+        assert delivery_ledger.start(m, force=True, first_chunk=4)
+        db.session.commit()
+        # A row past the cursor (no path writes one; the chunk must still go in around it).
+        ledger.sql(
+            "INSERT INTO deliveries (mailing_id, user_id, chat_id, status, attempts, updated_at) "
+            "VALUES (:m, :u, :u, 'sent', 1, now())",
+            m=m,
+            u=ids[8],
+        )
+        assert delivery_ledger.fan_out_chunk(db.engine, m, size=100) == 9
+    users = [row["user_id"] for row in ledger.rows(m)]
+    assert len(users) == len(set(users)) == 13 and ledger.counts(m)["sent"] == 1
+
+
 def test_a_cancel_stops_the_fan_out_and_one_driver_fans_out_at_a_time(
     app, client, admin, subscribers, new_mailing, ledger
 ):

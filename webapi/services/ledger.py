@@ -16,6 +16,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from webapi.extensions import db
 from webapi.models import FINAL_DELIVERY_STATUSES, Mailing, utcnow
@@ -105,21 +106,29 @@ def fan_out_chunk(engine: Engine, mailing_id: int, size: int = CHUNK) -> int | N
         return covered
 
 
+_FAN_OUT = (
+    "WITH chunk AS ("
+    "  SELECT tg_id FROM users WHERE status = 'active' AND tg_id > :c ORDER BY tg_id LIMIT :n"
+    "), added AS ("
+    "  INSERT INTO deliveries (mailing_id, user_id, chat_id, status, attempts, updated_at)"
+    "  SELECT :m, tg_id, tg_id, 'pending', 0, now() FROM chunk {conflict}"
+    ") SELECT max(tg_id), count(*) FROM chunk"
+)
+_SKIP_EXISTING = "ON CONFLICT ON CONSTRAINT uq_deliveries_mailing_user DO NOTHING"
+
+
 def _fan_out_next(conn, mailing_id: int, cursor: int, size: int) -> int:
     """Rows for the next `size` active users after `cursor`, and the cursor moved past them (cleared
     after the last); the number of users covered, or -1 when the cursor was not where we read it."""
-    last, covered = conn.execute(
-        text(
-            "WITH chunk AS ("
-            "  SELECT tg_id FROM users WHERE status = 'active' AND tg_id > :c ORDER BY tg_id LIMIT :n"
-            "), added AS ("
-            "  INSERT INTO deliveries (mailing_id, user_id, chat_id, status, attempts, updated_at)"
-            "  SELECT :m, tg_id, tg_id, 'pending', 0, now() FROM chunk"
-            "  ON CONFLICT ON CONSTRAINT uq_deliveries_mailing_user DO NOTHING"
-            ") SELECT max(tg_id), count(*) FROM chunk"
-        ),
-        {"m": mailing_id, "c": cursor, "n": size},
-    ).one()
+    params = {"m": mailing_id, "c": cursor, "n": size}
+    try:
+        # Nothing past the cursor is in the ledger yet (chunks move it under a lock), so the rows go
+        # in without ON CONFLICT's per-row check (a third of the insert's time) ...
+        with conn.begin_nested():
+            last, covered = conn.execute(text(_FAN_OUT.format(conflict="")), params).one()
+    except IntegrityError:
+        # ... and should one be there after all, the chunk is added around it.
+        last, covered = conn.execute(text(_FAN_OUT.format(conflict=_SKIP_EXISTING)), params).one()
     moved = conn.execute(
         text(
             "UPDATE mailings SET fanout_cursor = :next WHERE id = :m AND fanout_cursor = :c "
