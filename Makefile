@@ -49,9 +49,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/sandbox_throughput.py --seconds 5
 	$(BIN)/python bench/api.py --seconds 10
 	$(BIN)/python bench/broadcast.py --rate 25 --recipients 3000
-	$(BIN)/python bench/broadcast.py --paid --rate 1000 --recipients 50000 --workers 4
+	$(BIN)/python bench/broadcast.py --paid --rate 1000 --recipients 50000 --workers 2
 	$(BIN)/python bench/fanout.py --subscribers 1000000
-	$(BIN)/python bench/worker_memory.py --recipients 200000
+	$(BIN)/python bench/worker_memory.py --recipients 1000000
 	$(BIN)/python bench/retention.py --subscribers 1000000 --old-mailings 30
 
 # The full chaos soak: 20,000 recipients at 1,000/s, a worker SIGKILLed every 3 s while it sends,
