@@ -3,6 +3,7 @@ mapped to the outcome the ledger's rules ask for (nothing left: transient; may h
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import socket
 import threading
@@ -180,3 +181,51 @@ def test_the_in_flight_limit_follows_the_answer_time():
     for _ in range(5):
         w.answered(10.0)  # a stall: each slow answer counts as at most twice the average
     assert w._limit <= 2 * wire.FEWEST
+
+
+class TunnelProxy:
+    """An HTTP proxy that only opens CONNECT tunnels, counting them."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.tunnels: list[bytes] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += client.recv(4096)
+        target = head.split(b" ")[1]
+        self.tunnels.append(target)
+        host, port = target.decode().rsplit(":", 1)
+        upstream = socket.create_connection((host, int(port)))
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        for a, b in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
+def test_the_environment_s_proxy_is_tunnelled_through(make_wire, monkeypatch):
+    server, proxy = Server("answer"), TunnelProxy()
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{proxy.port}")
+    assert _call(make_wire(server.port)).kind == outcomes.SENT
+    assert proxy.tunnels and set(proxy.tunnels) == {f"127.0.0.1:{server.port}".encode()}
+    server.close()
