@@ -1,12 +1,16 @@
-"""API speed under gunicorn: GET /mailings with 10,000 mailings in the table, and POST /mailings.
+"""API speed under gunicorn: GET /mailings with 10,000 mailings in the table, POST /mailings, and
+*Send now* with 1,000,000 active subscribers.
 
-Usage: python bench/api.py [--seconds 10] [--clients 8] [--mailings 10000]
-Prints one JSON line per scenario: requests, seconds, rps, p50_ms, p99_ms, errors.
+Usage: python bench/api.py [--seconds 10] [--clients 8] [--mailings 10000] [--subscribers 1000000]
+Prints one JSON line per scenario: requests, seconds, rps, p50_ms, p99_ms, errors. The send-now
+scenario adds the subscribers after the other two and sends a different scheduled mailing each
+call (no workers run: what is measured is the request, which fans out nothing).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -45,6 +49,19 @@ def seed(database_url: str, mailings: int) -> None:
         # As autovacuum would have by the time a table holds 10,000 mailings: the planner needs the
         # table's statistics to page through its (send_at, id) index instead of sorting every row.
         cursor.execute("ANALYZE mailings")
+    connection.close()
+
+
+def add_subscribers(database_url: str, count: int) -> None:
+    """`count` active subscribers, in one statement."""
+    connection = psycopg2.connect(database_url.replace("postgresql+psycopg2", "postgresql"))
+    with connection, connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO users (tg_id, first_name, role, status) "
+            "SELECT 10000000 + n, 'S', 'subscriber', 'active' FROM generate_series(1, %s) AS n",
+            (count,),
+        )
+        cursor.execute("ANALYZE users")
     connection.close()
 
 
@@ -94,6 +111,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--mailings", type=int, default=10_000)
+    parser.add_argument("--subscribers", type=int, default=1_000_000)
     args = parser.parse_args()
     port = free_port()
     with stack(PORT=str(port)) as env:
@@ -137,6 +155,17 @@ def main() -> None:
                 result = run(label, args.clients, args.seconds, call)
                 result["mailings_in_table"] = args.mailings
                 print(json.dumps(result), flush=True)
+
+            add_subscribers(env["DATABASE_URL"], args.subscribers)
+            scheduled = itertools.count(1)  # the seeded mailings' ids, each sent once
+
+            def send_now(session) -> bool:
+                url = f"{base}/api/v1/mailings/{next(scheduled)}/send-now"
+                return session.post(url, headers=headers).status_code == 200
+
+            result = run("api_send_now", args.clients, args.seconds, send_now)
+            result["active_subscribers"] = args.subscribers + 1
+            print(json.dumps(result), flush=True)
         finally:
             web.terminate()
             web.wait(timeout=30)
