@@ -9,11 +9,12 @@ unset); the subscribers are added first. Two scenarios, one JSON line per run:
   (what a start cost before the fan-out went in chunks), with the peak RSS of this process (which
   only sends the statements) and of the Postgres backend that does the work.
 - "first_message": the real path. W `rq worker` processes as the Procfile runs them and the sandbox
-  in its own process; a mailing due at `send_at` (its start job enqueued 2 s early, as rq-scheduler
-  does). `first_message_s` is from `send_at` to the first request reaching the sandbox (its own
-  receive clock); `fanout_s` from `send_at` until the last chunk is in the ledger (polled every
-  20 ms). The mailing is then cancelled. The sandbox knows only the first 5,000 subscribers, which
-  is all a first message needs.
+  in its own process; a mailing due at `send_at`, its fan-out job enqueued AHEAD_SECONDS and its
+  start job 2 s early, as rq-scheduler does. `first_message_s` is from `send_at` to the first
+  request reaching the sandbox (its own receive clock); `fanout_s` from `send_at` until the last
+  chunk is in the ledger (polled every 20 ms; negative: before `send_at`), `fanout_took_s` how long
+  the fan-out itself took. The mailing is then cancelled. The sandbox knows only the first 5,000
+  subscribers, which is all a first message needs.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from stack import free_port, stack
 
 SANDBOX_USERS = 5_000  # the sandbox knows the first subscribers: enough for the first messages
 FIRST_CHATS = 64  # the first message goes to one of the first rows' chats
-LEAD_SECONDS = 6
+LEAD_SECONDS = 20  # the mailing is created this long before its send_at
 
 
 def backend_peak_rss_mb(pid: int | None) -> float | None:
@@ -148,26 +149,32 @@ def _first_message(env: dict[str, str], base: str, subscribers: int, run: int) -
     from telegram_sandbox.client import SandboxClient
     from webapi.extensions import db
     from webapi.models import Mailing
+    from webapi.services.scheduling import AHEAD_SECONDS
 
     send_at = datetime.now(UTC) + timedelta(seconds=LEAD_SECONDS)
     mailing = Mailing(name=f"bench on time {run}", text=f"first {run}", send_at=send_at)
     db.session.add(mailing)
     db.session.commit()
     mailing_id = mailing.id
-    time.sleep(max(0.0, (send_at - datetime.now(UTC)).total_seconds() - 2))  # the scheduler's lead
-    Queue("broadcast", connection=Redis.from_url(env["REDIS_URL"])).enqueue(
-        "workers.jobs.start_mailing", mailing_id, job_timeout=900
-    )
+    queue = Queue("broadcast", connection=Redis.from_url(env["REDIS_URL"]))
+    # What rq-scheduler does: the fan-out job AHEAD_SECONDS early, the start job 2 s early.
+    for lead, job in ((AHEAD_SECONDS, "workers.jobs.fan_out_ahead"), (2, "workers.jobs.start_mailing")):
+        time.sleep(max(0.0, (send_at - datetime.now(UTC)).total_seconds() - lead))
+        queue.enqueue(job, mailing_id, job_timeout=900)
     due = send_at.timestamp()
     deadline = time.monotonic() + LEAD_SECONDS + 120
-    fanned = None
-    while fanned is None and time.monotonic() < deadline:
+    fanned = began = None
+    while time.monotonic() < deadline:
         row = db.session.execute(
-            text("SELECT status, fanout_cursor FROM mailings WHERE id = :m"), {"m": mailing_id}
+            text("SELECT status, fanout_cursor, fanout_from, started_at FROM mailings WHERE id = :m"),
+            {"m": mailing_id},
         ).one()
         db.session.rollback()
-        if row.status != "scheduled" and row.fanout_cursor is None:
+        began = began or row.fanout_from or row.started_at
+        if fanned is None and row.fanout_cursor is None and (row.fanout_from or row.status != "scheduled"):
             fanned = time.time() - due
+        if fanned is not None and row.status != "scheduled":
+            break
         time.sleep(0.02)
     rows = db.session.scalar(text("SELECT count(*) FROM deliveries WHERE mailing_id = :m"), {"m": mailing_id})
     db.session.rollback()
@@ -187,6 +194,9 @@ def _first_message(env: dict[str, str], base: str, subscribers: int, run: int) -
         "rows": rows,
         "first_message_s": None if first is None else round(first - due, 3),
         "fanout_s": None if fanned is None else round(fanned, 2),
+        "fanout_took_s": None
+        if fanned is None or began is None
+        else round(fanned + due - began.timestamp(), 2),
     }
 
 

@@ -54,6 +54,8 @@ class User(db.Model):
         CheckConstraint(_one_of("role", ROLES), name="role"),
         CheckConstraint(_one_of("status", USER_STATUSES), name="status"),
         Index("ix_users_status_role", "status", "role"),
+        # The start of a mailing whose audience went in ahead of time finds who changed since.
+        Index("ix_users_updated_at", "updated_at"),
     )
 
     tg_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -117,8 +119,11 @@ class Mailing(db.Model):
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     request_hash: Mapped[str | None] = mapped_column(String(64))
     # While the audience is being fanned out in chunks: the last user id with a ledger row (NULL once
-    # every active user has one, or before the mailing starts).
+    # every active user has one, or before the fan-out begins).
     fanout_cursor: Mapped[int | None] = mapped_column(BigInteger)
+    # When the fan-out began, if it began ahead of send_at (while scheduled); the start then adds
+    # and removes whoever changed since.
+    fanout_from: Mapped[datetime | None] = mapped_column(Timestamp)
 
     buttons: Mapped[list[MailingButton]] = relationship(
         order_by="MailingButton.position", cascade="all, delete-orphan", lazy="selectin"

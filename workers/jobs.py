@@ -75,6 +75,31 @@ def start_mailing(mailing_id: int) -> str:
     return f"mailing {mailing_id}: {'started' if started else 'not started'} ({status})"
 
 
+@in_app_context
+def fan_out_ahead(mailing_id: int) -> str:
+    """AHEAD_SECONDS before send_at: put the scheduled mailing's audience in the ledger now, chunk by
+    chunk, so its start finds it there (and adds or drops only whoever changed since).
+
+    A job that fires far too early re-schedules the mailing's jobs; one for a mailing that is no
+    longer scheduled helps with whatever fan-out is left, as the drivers do.
+    """
+    until = _seconds_until_due(mailing_id)
+    if until is not None and until > scheduling.AHEAD_SECONDS + START_WAIT_MOST:
+        from webapi.models import Mailing
+
+        scheduling.schedule_start(mailing_id, db.session.get(Mailing, mailing_id).send_at)
+        db.session.rollback()
+        _meta(rescheduled=True)
+        return f"mailing {mailing_id}: due in {until:.1f} s, fan-out re-scheduled"
+    ahead = until is not None and ledger.fan_out_ahead(db.engine, mailing_id, scheduling.AHEAD_SECONDS + 1)
+    added = 0
+    # None: all in (or stopped); 0: a driver is adding this mailing's chunks right now.
+    while chunk := ledger.fan_out_chunk(db.engine, mailing_id):
+        added += chunk
+        _meta(added=added)
+    return f"mailing {mailing_id}: {added} rows added{' ahead of its start' if ahead else ''}"
+
+
 def _start(mailing_id: int, by: str | None = None, announce: bool = True) -> bool:
     """Start one due mailing (once, whoever else tries) and, unless told not to, announce it."""
     started = ledger.start(mailing_id)

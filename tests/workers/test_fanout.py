@@ -3,11 +3,14 @@ never after a cancel, and no finish before the last chunk is in."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import text
 
 from webapi.extensions import db
 from webapi.models import Mailing
 from webapi.services import ledger as delivery_ledger
+from webapi.services import scheduling
 
 
 def _cursor(ledger, mailing_id: int):
@@ -108,3 +111,56 @@ def test_send_now_answers_before_any_row_and_the_drivers_fan_out_the_rest(
         assert [msg["text"] for msg in sandbox.messages(chat) if msg["text"] == "Everyone, once"] == [
             "Everyone, once"
         ], chat
+
+
+def test_the_audience_goes_in_ahead_and_the_start_adds_and_drops_whoever_changed(
+    app, subscribers, new_mailing, ledger
+):
+    ids = subscribers(20)
+    m = new_mailing(send_at=datetime.now(UTC) + timedelta(seconds=10))["id"]
+    audience = {row[0] for row in ledger.sql("SELECT tg_id FROM users WHERE status = 'active'")}
+    with app.app_context():
+        # Not within the horizon yet: nothing happens; within it: once.
+        assert not delivery_ledger.fan_out_ahead(db.engine, m, 5)
+        assert delivery_ledger.fan_out_ahead(db.engine, m, 15)
+        assert not delivery_ledger.fan_out_ahead(db.engine, m, 15)
+        assert delivery_ledger.fanning_ids(db.engine) == [m]
+        while delivery_ledger.fan_out_chunk(db.engine, m, size=7):
+            pass
+        assert ledger.mailing(m)["status"] == "scheduled" and _cursor(ledger, m) is None
+        assert {row["user_id"] for row in ledger.rows(m)} == audience
+        # Nobody can take these rows before the start.
+        assert delivery_ledger.claim_batch(db.engine, m, "test", 100, 60) == []
+
+        # Meanwhile one subscriber leaves and another, with a lower id than most, joins.
+        ledger.sql("UPDATE users SET status = 'unsubscribed', updated_at = now() WHERE tg_id = :u", u=ids[4])
+        (newcomer,) = subscribers(1, start_id=5_000)
+        assert delivery_ledger.start(m, force=True)
+        db.session.commit()
+    users = [row["user_id"] for row in ledger.rows(m)]
+    assert len(users) == len(set(users))
+    assert set(users) == (audience - {ids[4]}) | {newcomer}
+    assert _cursor(ledger, m) is None and ledger.mailing(m)["status"] == "sending"
+
+
+def test_a_mailing_s_audience_is_in_the_ledger_before_its_time_and_each_gets_it_once(
+    sandbox, subscribers, new_mailing, processes, ledger, wait_for
+):
+    ids = subscribers(300)
+    send_at = datetime.now(UTC) + timedelta(seconds=scheduling.AHEAD_SECONDS + 6)
+    m = new_mailing(text="Ahead of time", send_at=send_at)["id"]
+    processes.scheduler()
+    processes.worker(rate=200)
+
+    def all_in_while_scheduled() -> bool:
+        mailing = ledger.mailing(m)
+        assert mailing["status"] == "scheduled", "the audience was not in before the start"
+        return mailing["fanout_from"] is not None and mailing["fanout_cursor"] is None
+
+    wait_for(all_in_while_scheduled, scheduling.AHEAD_SECONDS + 5, "the audience to go in ahead")
+    audience = {row[0] for row in ledger.sql("SELECT tg_id FROM users WHERE status = 'active'")}
+    assert {row["user_id"] for row in ledger.rows(m)} == audience  # the admin too
+    assert ledger.counts(m) == {"pending": len(audience)}
+    wait_for(lambda: ledger.mailing(m)["status"] == "finished", 60, "the mailing to finish")
+    assert ledger.counts(m) == {"sent": len(audience)}
+    assert all(len(sandbox.messages(chat_id)) == 1 for chat_id in ids)

@@ -25,7 +25,11 @@ from webapi.services.mailings import delivery_counts
 
 log = logging.getLogger(__name__)
 
-# The fan-out: the first rows go in with the start itself, the rest in chunks while those send.
+# The fan-out: the audience goes in ahead of send_at (while the mailing is still scheduled: the
+# fan-out job), in chunks; a mailing started without that begins with its first rows in the start
+# itself, and the rest follow in chunks while those send.
+# Users changed this long before the fan-out began are looked at again by the start (clock skew).
+CHANGED_MARGIN = 5.0
 FIRST_CHUNK = 1_000
 CHUNK = 50_000
 NOTHING_YET = -(2**63)  # the fan-out cursor before the first user id
@@ -48,25 +52,74 @@ class Claim:
 def start(
     mailing_id: int, now: datetime | None = None, force: bool = False, first_chunk: int = FIRST_CHUNK
 ) -> bool:
-    """Move a due (or, with `force`, any) scheduled mailing to sending with its first `first_chunk` rows.
+    """Move a due (or, with `force`, any) scheduled mailing to sending.
 
-    One conditional UPDATE decides who starts it. The audience follows in chunks by user id
-    (`fan_out_chunk`, from the drivers) while the first rows are already sending; the mailing
-    cannot finish before the last chunk is in (`finish_if_done` waits for the cursor to clear).
+    One conditional UPDATE decides who starts it. A mailing whose audience went in ahead of time
+    (`fan_out_ahead`) keeps its rows: the start adds whoever became active since that began and
+    drops the pending rows of whoever left. Any other begins with its first `first_chunk` rows.
+    Either way the rest follows in chunks by user id (`fan_out_chunk`, from the drivers) while the
+    first rows already send; the mailing cannot finish before the last chunk is in
+    (`finish_if_done` waits for the cursor to clear).
     """
     started = db.session.execute(
         text(
             "UPDATE mailings SET status = 'sending', started_at = :now, updated_at = :now,"
-            " fanout_cursor = :c "
-            "WHERE id = :id AND status = 'scheduled' AND (:force OR send_at <= :now) RETURNING id"
+            " fanout_cursor = CASE WHEN fanout_from IS NULL THEN :c ELSE fanout_cursor END "
+            "WHERE id = :id AND status = 'scheduled' AND (:force OR send_at <= :now) "
+            "RETURNING id, fanout_from, fanout_cursor"
         ),
         {"id": mailing_id, "now": now or utcnow(), "force": force, "c": NOTHING_YET},
-    ).scalar()
+    ).one_or_none()
     if started is None:
         return False
-    if first_chunk:
+    if started.fanout_from is not None:
+        _changed_since(db.session.connection(), mailing_id, started.fanout_from, started.fanout_cursor)
+    elif first_chunk:
         _fan_out_next(db.session.connection(), mailing_id, NOTHING_YET, first_chunk)
     return True
+
+
+def _changed_since(conn, mailing_id: int, since: datetime, cursor: int | None) -> None:
+    """The start of a mailing fanned out ahead of time: rows for users who became active since the
+    fan-out began (behind its cursor; chunks still to come read users as they are), and no pending
+    row for users no longer active."""
+    params = {"m": mailing_id, "since": since, "c": cursor, "margin": CHANGED_MARGIN}
+    conn.execute(
+        text(
+            "INSERT INTO deliveries (mailing_id, user_id, chat_id, status, attempts, updated_at) "
+            "SELECT :m, tg_id, tg_id, 'pending', 0, now() FROM users "
+            "WHERE updated_at >= CAST(:since AS timestamptz) - make_interval(secs => :margin)"
+            "  AND status = 'active' AND (CAST(:c AS bigint) IS NULL OR tg_id <= :c) "
+            "ON CONFLICT ON CONSTRAINT uq_deliveries_mailing_user DO NOTHING"
+        ),
+        params,
+    )
+    conn.execute(
+        text(
+            "DELETE FROM deliveries WHERE mailing_id = :m AND status = 'pending' AND user_id IN ("
+            "  SELECT tg_id FROM users"
+            "  WHERE updated_at >= CAST(:since AS timestamptz) - make_interval(secs => :margin)"
+            "    AND status <> 'active')"
+        ),
+        params,
+    )
+
+
+def fan_out_ahead(engine: Engine, mailing_id: int, seconds: float) -> bool:
+    """Let a scheduled mailing due within `seconds` be fanned out ahead of its start (once); True
+    if it now may be. Its rows cannot be claimed before the start: claims take sending mailings'."""
+    with engine.begin() as conn:
+        return (
+            conn.execute(
+                text(
+                    "UPDATE mailings SET fanout_cursor = :c, fanout_from = now() "
+                    "WHERE id = :m AND status = 'scheduled' AND fanout_from IS NULL "
+                    "  AND send_at <= now() + make_interval(secs => :s) RETURNING id"
+                ),
+                {"m": mailing_id, "c": NOTHING_YET, "s": seconds},
+            ).scalar()
+            is not None
+        )
 
 
 def fan_out(mailing_id: int) -> int:
@@ -82,7 +135,7 @@ def fan_out(mailing_id: int) -> int:
 
 
 def fan_out_chunk(engine: Engine, mailing_id: int, size: int = CHUNK) -> int | None:
-    """Add the next `size` active users' rows to a sending or paused mailing, in one transaction.
+    """Add the next `size` active users' rows to a mailing being fanned out, in one transaction.
 
     Returns how many users the chunk covered, 0 when another driver is fanning this mailing out
     right now, and None when there is nothing left to fan out (or the mailing stopped).
@@ -94,7 +147,10 @@ def fan_out_chunk(engine: Engine, mailing_id: int, size: int = CHUNK) -> int | N
         ).scalar():
             return 0
         cursor = conn.execute(
-            text("SELECT fanout_cursor FROM mailings WHERE id = :m AND status IN ('sending', 'paused')"),
+            text(
+                "SELECT fanout_cursor FROM mailings "
+                "WHERE id = :m AND status IN ('scheduled', 'sending', 'paused')"
+            ),
             {"m": mailing_id},
         ).scalar()
         if cursor is None:
@@ -132,7 +188,7 @@ def _fan_out_next(conn, mailing_id: int, cursor: int, size: int) -> int:
     moved = conn.execute(
         text(
             "UPDATE mailings SET fanout_cursor = :next WHERE id = :m AND fanout_cursor = :c "
-            "AND status IN ('sending', 'paused') RETURNING id"
+            "AND status IN ('scheduled', 'sending', 'paused') RETURNING id"
         ),
         {"m": mailing_id, "c": cursor, "next": last if covered == size else None},
     ).scalar()
@@ -150,12 +206,14 @@ def audience_to_come(mailing: Mailing) -> int:
 
 
 def fanning_ids(engine: Engine) -> list[int]:
-    """Sending or paused mailings whose audience is not all in the ledger yet, oldest start first."""
+    """Mailings whose audience is not all in the ledger yet: sending or paused ones by their start,
+    then scheduled ones fanned out ahead of time by send_at."""
     with engine.connect() as conn:
         rows = conn.execute(
             text(
-                "SELECT id FROM mailings WHERE fanout_cursor IS NOT NULL AND status IN ('sending', 'paused') "
-                "ORDER BY started_at, id"
+                "SELECT id FROM mailings WHERE fanout_cursor IS NOT NULL "
+                "AND status IN ('scheduled', 'sending', 'paused') "
+                "ORDER BY started_at NULLS LAST, send_at, id"
             )
         )
         return [row[0] for row in rows]

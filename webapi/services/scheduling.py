@@ -29,6 +29,8 @@ DRIVER_SLOT_TTL = 20
 # The start job is due this long before `send_at` (rq-scheduler keeps whole seconds and looks
 # once a second); the drivers start the mailing on the dot.
 START_LEAD_SECONDS = 2
+# The audience starts going into the ledger this long before `send_at` (the fan-out job).
+AHEAD_SECONDS = 15
 
 
 def _redis() -> Redis:
@@ -40,28 +42,37 @@ def start_job_id(mailing_id: int) -> str:
     return f"mailing-{mailing_id}-start"
 
 
+def fan_out_job_id(mailing_id: int) -> str:
+    """The stable id of a mailing's fan-out-ahead job."""
+    return f"mailing-{mailing_id}-fan-out"
+
+
 def driver_slot_key(slot: int) -> str:
     """The Redis key a driver slot is held under."""
     return f"rassylka:driver:{slot}"
 
 
 def schedule_start(mailing_id: int, send_at: datetime) -> bool:
-    """Put (or move) the mailing's start job just before `send_at`; False when Redis is unreachable."""
-    when = send_at.astimezone(UTC) - timedelta(seconds=START_LEAD_SECONDS)
-    kind = jobs.START_MAILING
+    """Put (or move) the mailing's start job just before `send_at`, and its fan-out job AHEAD_SECONDS
+    before that; False when Redis is unreachable."""
+    send_at = send_at.astimezone(UTC)
     try:
         # No cancel first: the same job id is saved over and its time in the schedule replaced (ZADD),
         # one round trip fewer and no moment in which the start is unscheduled.
-        scheduler = Scheduler(queue_name=kind.queue, connection=_redis())
-        scheduler.enqueue_at(
-            when,
-            kind.func,
-            mailing_id,
-            job_id=start_job_id(mailing_id),
-            timeout=kind.timeout,
-            queue_name=kind.queue,
-            job_description=kind.describe(mailing_id),
-        )
+        scheduler = Scheduler(queue_name=jobs.START_MAILING.queue, connection=_redis())
+        for kind, job_id, lead in (
+            (jobs.START_MAILING, start_job_id(mailing_id), START_LEAD_SECONDS),
+            (jobs.FAN_OUT_AHEAD, fan_out_job_id(mailing_id), AHEAD_SECONDS),
+        ):
+            scheduler.enqueue_at(
+                send_at - timedelta(seconds=lead),
+                kind.func,
+                mailing_id,
+                job_id=job_id,
+                timeout=kind.timeout,
+                queue_name=kind.queue,
+                job_description=kind.describe(mailing_id),
+            )
     except RedisError as error:
         log.warning(
             "mailing %s: start not scheduled in Redis (%s); reconcile will start it", mailing_id, error
@@ -71,10 +82,12 @@ def schedule_start(mailing_id: int, send_at: datetime) -> bool:
 
 
 def unschedule_start(mailing_id: int) -> None:
-    """Remove the mailing's start job, if any."""
+    """Remove the mailing's start and fan-out jobs, if any."""
     try:
-        Scheduler(queue_name=jobs.START_MAILING.queue, connection=_redis()).cancel(start_job_id(mailing_id))
-        _redis().delete(f"rq:job:{start_job_id(mailing_id)}")
+        scheduler = Scheduler(queue_name=jobs.START_MAILING.queue, connection=_redis())
+        for job_id in (start_job_id(mailing_id), fan_out_job_id(mailing_id)):
+            scheduler.cancel(job_id)
+            _redis().delete(f"rq:job:{job_id}")
     except RedisError as error:
         log.warning(
             "mailing %s: start job not removed (%s); the start is conditional anyway", mailing_id, error
