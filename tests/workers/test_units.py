@@ -131,19 +131,10 @@ def test_redis_away_at_send_time_sends_nothing_and_is_a_missed_slot(tmp_path):
     from redis.retry import Retry
 
     from webapi.services.ledger import Claim
-    from workers.pipeline import Attempt, Pipeline
+    from workers.pipeline import Attempt
 
     gone = Redis(unix_socket_path=str(tmp_path / "no-redis.sock"), retry=Retry(NoBackoff(), 0))
-    pipeline = Pipeline(
-        engine=None,
-        # Nothing listens there: a request that left would come back `transient`, not as a missed slot.
-        client=TelegramClient("1:T", "http://127.0.0.1:9"),
-        limiter=RateLimiter(gone, "1:T", 100),
-        owner="test",
-        paid=False,
-        connections=1,
-        calls={5: render({"text": "Hi", "buttons": [], "media": None})},
-    )
+    pipeline = _unstarted_pipeline(RateLimiter(gone, "1:T", 100))
     assert pipeline._cleared([Attempt(Claim(1, 5, 7, 7), 7)]) == []
     closing, answered = pipeline.outcomes.get_nowait()
     assert (closing.id, closing.status, closing.uncount, answered) == (1, "pending", True, False)
@@ -155,18 +146,26 @@ def test_a_request_past_its_slot_is_not_written_and_gives_its_chat_back(redis, a
     import time
 
     from webapi.services.ledger import Claim
-    from workers.pipeline import Attempt, Pipeline
+    from workers.pipeline import Attempt
 
-    pipeline = Pipeline(
+    pipeline = _unstarted_pipeline(RateLimiter(redis, "780:LATE", 1000))
+    pipeline._fire(Attempt(Claim(1, 5, 7, 7), 7, slot=time.monotonic() - 1))
+    closing, answered = pipeline.outcomes.get_nowait()
+    assert (closing.id, closing.status, closing.uncount, answered) == (1, "pending", True, False)
+    assert closing.error == "missed its slot" and list(pipeline.unsent_chats) == [7]
+
+
+def _unstarted_pipeline(limiter: RateLimiter):
+    """A pipeline for mailing 5 ("Hi") whose threads never start; nothing listens at its Bot API (a
+    request that left would come back `transient`, never as a missed slot)."""
+    from workers.pipeline import Pipeline
+
+    return Pipeline(
         engine=None,
         client=TelegramClient("1:T", "http://127.0.0.1:9"),
-        limiter=RateLimiter(redis, "780:LATE", 1000),
+        limiter=limiter,
         owner="test",
         paid=False,
         connections=1,
         calls={5: render({"text": "Hi", "buttons": [], "media": None})},
     )
-    pipeline._fire(Attempt(Claim(1, 5, 7, 7), 7, slot=time.monotonic() - 1))
-    closing, answered = pipeline.outcomes.get_nowait()
-    assert (closing.id, closing.status, closing.uncount, answered) == (1, "pending", True, False)
-    assert closing.error == "missed its slot" and list(pipeline.unsent_chats) == [7]

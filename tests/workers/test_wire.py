@@ -55,15 +55,13 @@ def test_what_is_not_a_bot_api_answer_is_refused(raw):
         parse_response(bytearray(raw))
 
 
-class Server:
-    """A TCP server that answers each request as its `behaviour` says, counting connections."""
+class Listener:
+    """A TCP server on a free port serving each connection in its own thread, counting them."""
 
-    def __init__(self, behaviour: str):
-        self.behaviour = behaviour
+    def __init__(self):
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.connections = 0
-        self.requests: list[bytes] = []
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -74,6 +72,21 @@ class Server:
                 return
             self.connections += 1
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+class Server(Listener):
+    """Answers each request as its `behaviour` says."""
+
+    def __init__(self, behaviour: str):
+        self.behaviour = behaviour
+        self.requests: list[bytes] = []
+        super().__init__()
 
     def _serve(self, conn: socket.socket) -> None:
         with conn:
@@ -97,9 +110,6 @@ class Server:
                     return  # read the request, then hang up without a word
                 elif self.behaviour == "silent":
                     continue
-
-    def close(self) -> None:
-        self.listener.close()
 
 
 @pytest.fixture
@@ -183,24 +193,14 @@ def test_the_in_flight_limit_follows_the_answer_time():
     assert w._limit <= 2 * wire.FEWEST
 
 
-class TunnelProxy:
-    """An HTTP proxy that only opens CONNECT tunnels, counting them."""
+class TunnelProxy(Listener):
+    """An HTTP proxy that only opens CONNECT tunnels, noting where to."""
 
     def __init__(self):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
         self.tunnels: list[bytes] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
-
-    def _tunnel(self, client: socket.socket) -> None:
+    def _serve(self, client: socket.socket) -> None:
         head = b""
         while b"\r\n\r\n" not in head:
             head += client.recv(4096)
