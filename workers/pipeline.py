@@ -523,9 +523,9 @@ class Pipeline:
 
 
 def pipeline_connections(rate: float, least: int = 8, most: int = 256) -> int:
-    """Most requests in flight (one a connection): those of 30 ms at the full rate.
+    """Most connections to the Bot API: enough for answers that take 0.2 s at the full rate.
 
-    The cap is also the back-pressure: when Telegram is slow to answer, no more than this many
-    requests wait at its end, so its own delays cannot bunch more than this many into a second.
+    The wire keeps fewer in flight while answers come sooner (`webapi/telegram/wire.py`), so that a
+    stall at Telegram's end cannot bunch more than a few into one of its seconds.
     """
     return max(least, min(most, int(rate * 0.2)))
