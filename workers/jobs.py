@@ -195,6 +195,7 @@ def _drive(holder: str, slot_key: str, chores: list[threading.Thread]) -> str:
         # Messages to staff wait for their chat (one a second there): never in the driver's loop.
         thread = threading.Thread(target=in_app(func), args=args, name=f"{func.__name__}-{args[0]}")
         thread.start()
+        chores[:] = [chore for chore in chores if chore.is_alive()]
         chores.append(thread)
 
     def start_due() -> tuple[list[int], float | None]:
@@ -211,20 +212,21 @@ def _drive(holder: str, slot_key: str, chores: list[threading.Thread]) -> str:
         else:
             in_background(_finish_progress, mailing_id)
 
+    editing = threading.Event()  # set while a round of progress edits is under way
+
     def heartbeat(mailing_ids: list[int]) -> None:
         # Keep our slot (it may have vanished with a Redis flush) and show progress.
         try:
             redis().set(slot_key, holder, ex=scheduling.DRIVER_SLOT_TTL)
         except RedisError as error:
             log.warning("driver slot not refreshed (%s)", type(error).__name__)
-        for mailing_id in mailing_ids:
-            try:
-                progress.update(mailing_id)
-            except Exception:
-                log.exception("mailing %s: progress edit failed", mailing_id)
-            finally:
-                db.session.rollback()
         _meta(mailings=mailing_ids)
+        # Edits wait for the shared rate and the author's chat (one message a second there, and
+        # each sending mailing has its progress message in it): one round at a time, never in the
+        # driver's loop, whose next slots would wait behind them.
+        if mailing_ids and not editing.is_set():
+            editing.set()
+            in_background(_show_progress, mailing_ids, editing)
 
     driver = engine.Driver(
         engine=db.engine,
@@ -248,6 +250,20 @@ def _drive(holder: str, slot_key: str, chores: list[threading.Thread]) -> str:
         return driver.run(DRIVER_BUDGET_SECONDS)
     finally:
         worker.unwatch(stop)
+
+
+def _show_progress(mailing_ids: list[int], editing: threading.Event) -> None:
+    """Bring the progress messages of these mailings up to date (a heartbeat's round of edits)."""
+    try:
+        for mailing_id in mailing_ids:
+            try:
+                progress.update(mailing_id)
+            except Exception:
+                log.exception("mailing %s: progress edit failed", mailing_id)
+            finally:
+                db.session.rollback()
+    finally:
+        editing.clear()
 
 
 def sending_mailing(mailing_id: int) -> dict | None:
