@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from tests.support import wait_for
 from webapi.telegram import outcomes, wire
 from webapi.telegram.wire import Wire, parse_response
 
@@ -133,13 +134,42 @@ def _call(w: Wire, latest: float | None = None, timeout: float = 10.0) -> outcom
     return answers.get(timeout=timeout)
 
 
-def test_answers_come_back_over_one_kept_connection(make_wire):
+def test_answers_come_back_over_kept_connections(make_wire):
     server = Server("answer")
     w = make_wire(server.port)
+    wait_for(lambda: server.connections == 4, 10, "the wire's 4 connections to open")
     first, second = _call(w), _call(w)
     assert first.kind == second.kind == outcomes.SENT and second.message_id == 42
     assert server.requests == [b'{"chat_id":7,"text":"Hi"}'] * 2
-    assert server.connections <= 1 + wire.SPARE  # the second call reused a connection
+    assert server.connections == 4  # no call needed a connection of its own
+    server.close()
+
+
+def test_the_connections_the_full_rate_needs_are_open_before_the_first_request():
+    server = Server("answer")
+    w = Wire(f"http://127.0.0.1:{server.port}", "1:T", connections=256, rate=1000).start()
+    try:
+        # 1,000/s × 50 ms (the first guess of the answer time) busy at once, and the spares.
+        wait_for(lambda: server.connections == 50 + wire.SPARE, 10, "the connections to open")
+        assert not server.requests
+        assert _call(w).kind == outcomes.SENT and server.connections == 50 + wire.SPARE
+    finally:
+        w.stop()
+        server.close()
+
+
+class HangUp(Listener):
+    """Closes every connection at once, as Telegram closes idle keep-alive ones after a while."""
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.close()
+
+
+def test_a_connection_closed_while_idle_is_replaced(make_wire, monkeypatch):
+    monkeypatch.setattr(wire, "REOPEN_AFTER", 0.2)
+    server = HangUp()
+    make_wire(server.port)  # at 100/s, 4 connections (its cap) are kept open
+    wait_for(lambda: server.connections >= 3 * 4, 10, "the closed connections to be replaced, twice")
     server.close()
 
 

@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 
 # Connections kept open beyond those busy, so a new request rarely waits for a connect.
 SPARE = 2
+# Besides, from the start, as many as the typical answer time keeps busy at the full rate: a
+# mailing's first requests must not wait for connects (a TLS connect to Telegram takes longer than
+# a slot may be late). One lost is replaced after REOPEN_AFTER, at once if requests wait.
+REOPEN_AFTER = 1.0
 # Requests in flight: enough for the usual answer time at the full rate (LATENCY_ROOM times the
 # typical answer time's worth), at least FEWEST. While Telegram is slow to answer (a stall at its
 # end), no more than this many requests wait there, so its own delay cannot bunch more than that
@@ -85,6 +89,8 @@ class Wire:
         self._idle: list[_Connection] = []
         self._busy: set[_Connection] = set()
         self._opening = 0
+        self._openings: set[asyncio.Task] = set()
+        self._stopping = False
         self._queue: collections.deque[Request] = collections.deque()
         self._ready = threading.Event()
         self.loop = asyncio.new_event_loop()
@@ -93,7 +99,7 @@ class Wire:
     # --- from any thread ---
 
     def start(self, name: str = "wire") -> Wire:
-        """Run the loop in its own thread and open a spare connection or two."""
+        """Run the loop in its own thread and open the connections the full rate will need."""
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
         self._ready.wait()
@@ -108,7 +114,10 @@ class Wire:
         """Close every connection and end the loop thread (requests in flight are told `ambiguous`)."""
         if self._thread is None:
             return
-        self.loop.call_soon_threadsafe(self._close_all)
+        try:
+            asyncio.run_coroutine_threadsafe(self._close_all(), self.loop).result(timeout)
+        except TimeoutError:
+            log.warning("the wire's connections did not close within %.0f s", timeout)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout)
         if not self._thread.is_alive():
@@ -157,12 +166,17 @@ class Wire:
         connection.send(request)
 
     def _keep_spares(self) -> None:
-        """Open connections while requests wait, or fewer than SPARE are idle (up to the limit)."""
-        wanted = len(self._queue) + SPARE - len(self._idle) - self._opening
-        room = min(self._most, self._limit + SPARE) - len(self._idle) - len(self._busy) - self._opening
-        for _ in range(min(wanted, room)):
+        """Open connections while requests wait, or fewer than SPARE are idle, or fewer are open
+        than the full rate needs (never more than the in-flight limit and SPARE)."""
+        open_now = len(self._idle) + len(self._busy) + self._opening
+        needed = math.ceil(self._rate * self.latency) + SPARE
+        wanted = max(len(self._queue) + SPARE - len(self._idle) - self._opening, needed - open_now)
+        room = min(self._most, self._limit + SPARE) - open_now
+        for _ in range(0 if self._stopping else min(wanted, room)):
             self._opening += 1
-            self.loop.create_task(self._open())
+            task = self.loop.create_task(self._open())
+            self._openings.add(task)
+            task.add_done_callback(self._openings.discard)
 
     async def _open(self) -> None:
         try:
@@ -226,6 +240,8 @@ class Wire:
             self._idle.remove(connection)
         if self._queue:
             self._keep_spares()
+        else:  # closed while idle (a keep-alive timeout at Telegram's end): replaced, unhurried
+            self.loop.call_later(REOPEN_AFTER, self._keep_spares)
 
     def _sweep(self) -> None:
         now = time.monotonic()
@@ -238,7 +254,11 @@ class Wire:
                 connection.fail(f"no answer in time ({TimeoutError.__name__})")
         self.loop.call_later(SWEEP_EVERY, self._sweep)
 
-    def _close_all(self) -> None:
+    async def _close_all(self) -> None:
+        self._stopping = True
+        for task in self._openings:
+            task.cancel()
+        await asyncio.gather(*self._openings, return_exceptions=True)
         for connection in [*self._idle, *self._busy]:
             connection.fail("the sender stopped before an answer came")
 
