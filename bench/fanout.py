@@ -1,6 +1,7 @@
 """Fan-out: how soon a mailing's first message leaves for N active subscribers, and how long the rest take.
 
 Usage: DATABASE_URL=postgresql://… python bench/fanout.py [--subscribers 1000000] [--runs 3] [--workers 2]
+       [--segment]
 
 bench/stack.py gives a fresh migrated scratch database (embedded Postgres when DATABASE_URL is
 unset); the subscribers are added first. Two scenarios, one JSON line per run:
@@ -16,6 +17,9 @@ unset); the subscribers are added first. Two scenarios, one JSON line per run:
   the fan-out itself took. The mailing is cancelled once its audience is in and a first message
   has left; the first message is looked for in every chat the ledger shows a request to. The
   sandbox knows every subscriber.
+
+With --segment every subscriber carries 10 of 50 tags and every mailing has a segment that takes
+4 in 5 of them (`rows` says how many), to compare with the fan-out of everyone.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ from sqlalchemy import text
 from stack import free_port, stack
 
 LEAD_SECONDS = 20  # the mailing is created this long before its send_at
+# With --segment: everyone but those tagged t0 (4 in 5 of them: nearly the whole fan-out, each row's
+# tags read).
+SEGMENT = {"tags_none": ["t0"]}
 
 
 def backend_peak_rss_mb(pid: int | None) -> float | None:
@@ -58,6 +65,11 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--segment",
+        action="store_true",
+        help=f"every subscriber carries 10 of 50 tags, and each mailing has the segment {SEGMENT}",
+    )
     args = parser.parse_args()
     port = free_port()
     sandbox = broadcast.start_sandbox(port)
@@ -73,13 +85,15 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
         }
         with stack(**extra) as env:
-            _bench(env, base, args.subscribers, args.runs, args.workers)
+            _bench(env, base, args.subscribers, args.runs, args.workers, SEGMENT if args.segment else None)
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)
 
 
-def _bench(env: dict[str, str], base: str, subscribers: int, runs: int, workers: int) -> None:
+def _bench(
+    env: dict[str, str], base: str, subscribers: int, runs: int, workers: int, segment: dict | None
+) -> None:
     from webapi.app import create_app
     from webapi.extensions import db
     from webapi.models import Mailing
@@ -91,19 +105,30 @@ def _bench(env: dict[str, str], base: str, subscribers: int, runs: int, workers:
         started = time.perf_counter()
         db.session.execute(
             text(
-                "INSERT INTO users (tg_id, first_name, role, status) "
-                "SELECT g, 'S', 'subscriber', 'active' FROM generate_series(:a, :b) g"
+                "INSERT INTO users (tg_id, first_name, role, status, tags) "
+                "SELECT g, 'S', 'subscriber', 'active', CASE WHEN :tagged THEN "
+                "  ARRAY(SELECT 't' || ((g * 7 + k * 13) % 50) FROM generate_series(0, 9) k) "
+                "  ELSE '{}' END FROM generate_series(:a, :b) g"
             ),
-            {"a": broadcast.FIRST_ID, "b": broadcast.FIRST_ID + subscribers - 1},
+            {
+                "a": broadcast.FIRST_ID,
+                "b": broadcast.FIRST_ID + subscribers - 1,
+                "tagged": segment is not None,
+            },
         )
         db.session.commit()
         db.session.execute(text("ANALYZE users"))
         db.session.commit()
         _print(
-            scenario="fanout_subscribers", count=subscribers, seconds=round(time.perf_counter() - started, 2)
+            scenario="fanout_subscribers",
+            count=subscribers,
+            seconds=round(time.perf_counter() - started, 2),
+            segment=segment,
         )
         for run in range(runs):
-            mailing = Mailing(name=f"bench {run}", text="hi", send_at=datetime.now(UTC) + timedelta(days=1))
+            mailing = Mailing(
+                name=f"bench {run}", text="hi", send_at=datetime.now(UTC) + timedelta(days=1), segment=segment
+            )
             db.session.add(mailing)
             db.session.commit()
             mailing_id = mailing.id
@@ -136,12 +161,13 @@ def _bench(env: dict[str, str], base: str, subscribers: int, runs: int, workers:
         try:
             broadcast.wait_workers(env["REDIS_URL"], workers)
             for run in range(runs):
-                _print(scenario="first_message", run=run + 1, **_first_message(env, base, subscribers, run))
+                figures = _first_message(env, base, subscribers, run, segment)
+                _print(scenario="first_message", run=run + 1, **figures)
         finally:
             broadcast.kill_workers(processes)
 
 
-def _first_message(env: dict[str, str], base: str, subscribers: int, run: int) -> dict:
+def _first_message(env: dict[str, str], base: str, subscribers: int, run: int, segment: dict | None) -> dict:
     from redis import Redis
     from rq import Queue
 
@@ -151,7 +177,7 @@ def _first_message(env: dict[str, str], base: str, subscribers: int, run: int) -
     from webapi.services.scheduling import AHEAD_SECONDS
 
     send_at = datetime.now(UTC) + timedelta(seconds=LEAD_SECONDS)
-    mailing = Mailing(name=f"bench on time {run}", text=f"first {run}", send_at=send_at)
+    mailing = Mailing(name=f"bench on time {run}", text=f"first {run}", send_at=send_at, segment=segment)
     db.session.add(mailing)
     db.session.commit()
     mailing_id = mailing.id

@@ -19,7 +19,7 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapi.extensions import db
@@ -56,6 +56,8 @@ class User(db.Model):
         Index("ix_users_status_role", "status", "role"),
         # The start of a mailing whose audience went in ahead of time finds who changed since.
         Index("ix_users_updated_at", "updated_at"),
+        # Segments by tag (`tags && …`, `tags @> …`) and the tag counts.
+        Index("ix_users_tags", "tags", postgresql_using="gin"),
     )
 
     tg_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -73,6 +75,11 @@ class User(db.Model):
     unsubscribed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # Staff get each mailing's report unless they turn it off; /stop leaves this alone.
     wants_reports: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Free-form labels; every source a user came through is one too (`src:<payload>`).
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list, server_default="{}")
+    # The /start payload of the link that brought them first, and of the latest one.
+    first_source: Mapped[str | None] = mapped_column(String(64))
+    last_source: Mapped[str | None] = mapped_column(String(64))
 
 
 class Mailing(db.Model):
@@ -124,6 +131,8 @@ class Mailing(db.Model):
     # When the fan-out began, if it began ahead of send_at (while scheduled); the start then adds
     # and removes whoever changed since.
     fanout_from: Mapped[datetime | None] = mapped_column(Timestamp)
+    # Who of the active subscribers get it (webapi/segments.py); NULL: all of them.
+    segment: Mapped[dict | None] = mapped_column(JSONB)
 
     buttons: Mapped[list[MailingButton]] = relationship(
         order_by="MailingButton.position", cascade="all, delete-orphan", lazy="selectin"

@@ -1,4 +1,6 @@
-"""/start (subscribe, re-subscribe, claim admin with the deep-link key), /stop and /help."""
+"""/start (subscribe, re-subscribe, note the invite link, claim admin with the key), /stop and /help."""
+
+import re
 
 from telebot import TeleBot
 from telebot.types import Message
@@ -6,6 +8,9 @@ from telebot.types import Message
 from telebot_app.api_client import ApiError
 from telebot_app.commands import set_chat_commands
 from telebot_app.context import Context
+
+# What Telegram allows in a /start payload (so in an invite link): A-Z, a-z, 0-9, _ and -.
+SOURCE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 
 
 def start(message: Message, ctx: Context) -> None:
@@ -17,8 +22,12 @@ def start(message: Message, ctx: Context) -> None:
         "username": user.username,
         "language_code": user.language_code,
     }
-    record = ctx.api.subscribe(ctx.user_id, profile)
     payload = (message.text or "").split(maxsplit=1)[1:]
+    # An invite link's payload is the subscriber's source (the API never keeps one shaped like the
+    # admin key); anything Telegram would not have put in a link is ignored.
+    if payload and SOURCE.fullmatch(payload[0].strip()):
+        profile["source"] = payload[0].strip()
+    record = ctx.api.subscribe(ctx.user_id, profile)
     if payload:
         try:
             record = ctx.api.claim_admin(ctx.user_id, payload[0].strip())

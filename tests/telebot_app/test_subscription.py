@@ -51,6 +51,22 @@ def test_admin_key_in_start_makes_an_admin_with_admin_commands(player, api_as, s
     assert "Admin menu" in boss.say("/adminmenu")[0]["text"]
 
 
+def test_an_invite_link_s_payload_is_the_source_and_the_admin_key_never_is(player, api_as):
+    ann = player(70_020, first_name="Ann")
+    welcome = ann.say("/start src_vk_autumn")
+    assert welcome[0]["text"] == ann.say("/start")[0]["text"]  # the same greeting
+    ann.say("/start tg-ads")
+    user = api_as(ann.id).get(f"/users/{ann.id}").get_json()
+    assert (user["first_source"], user["last_source"]) == ("src_vk_autumn", "tg-ads")
+    assert user["tags"] == ["src:src_vk_autumn", "src:tg-ads"]
+    ann.say("/start not/a/payload")  # Telegram never makes such a link: no source
+    assert api_as(ann.id).get(f"/users/{ann.id}").get_json()["last_source"] == "tg-ads"
+    boss = player(70_021, first_name="Boss")
+    boss.say(f"/start {ADMIN_KEY}")
+    user = api_as(boss.id).get(f"/users/{boss.id}").get_json()
+    assert (user["role"], user["first_source"], user["tags"]) == ("admin", None, [])
+
+
 def test_wrong_key_is_a_plain_start_without_any_hint(player, api_as):
     eve = player(70_011, first_name="Eve")
     wrong = eve.say("/start not-the-key")

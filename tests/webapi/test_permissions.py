@@ -45,7 +45,12 @@ TABLE = [
         {"key": "k"},
         set(),
     ),
+    ("GET", "/api/v1/users/tags", "/api/v1/users/tags", None, ADMINS),
+    ("POST", "/api/v1/users/tags", "/api/v1/users/tags", {"tg_ids": [OTHER_ID], "add": ["vip"]}, ADMINS),
+    ("PUT", "/api/v1/users/{tg_id}/tags/{tag}", f"/api/v1/users/{OTHER_ID}/tags/vip", None, ADMINS),
+    ("DELETE", "/api/v1/users/{tg_id}/tags/{tag}", f"/api/v1/users/{OTHER_ID}/tags/vip", None, ADMINS),
     ("GET", "/api/v1/mailings", "/api/v1/mailings", None, STAFF),
+    ("POST", "/api/v1/mailings/audience", "/api/v1/mailings/audience", {"segment": None}, STAFF),
     ("POST", "/api/v1/mailings", "/api/v1/mailings", "mailing", STAFF),
     ("POST", "/api/v1/mailings/validate", "/api/v1/mailings/validate", {"name": "x"}, STAFF),
     (

@@ -164,3 +164,55 @@ def test_a_mailing_s_audience_is_in_the_ledger_before_its_time_and_each_gets_it_
     wait_for(lambda: ledger.mailing(m)["status"] == "finished", 60, "the mailing to finish")
     assert ledger.counts(m) == {"sent": len(audience)}
     assert all(len(sandbox.messages(chat_id)) == 1 for chat_id in ids)
+
+
+def test_only_the_segment_gets_rows_and_the_start_follows_tag_changes(app, subscribers, new_mailing, ledger):
+    ids = subscribers(30)
+    vip = ids[::3]
+    ledger.sql("UPDATE users SET tags = '{vip}' WHERE tg_id = ANY(:u)", u=vip)
+    ledger.sql("UPDATE users SET tags = '{vip,stop}' WHERE tg_id = :u", u=vip[0])
+    segment = {"tags_any": ["vip"], "tags_none": ["stop"]}
+    m = new_mailing(send_at=datetime.now(UTC) + timedelta(seconds=10), segment=segment)["id"]
+    inline = new_mailing(segment=segment)["id"]
+    with app.app_context():
+        # Started at once: the first chunk and the rest hold the segment only.
+        assert delivery_ledger.start(inline, force=True, first_chunk=4)
+        db.session.commit()
+        while delivery_ledger.fan_out_chunk(db.engine, inline, size=3):
+            pass
+        assert sorted(row["user_id"] for row in ledger.rows(inline)) == vip[1:]
+        assert delivery_ledger.progress(db.session.get(Mailing, inline))["to_come"] == 0
+
+        # Ahead of time, then one loses the tag and another gets it before the start.
+        assert delivery_ledger.fan_out_ahead(db.engine, m, 15)
+        while delivery_ledger.fan_out_chunk(db.engine, m, size=4):
+            pass
+        assert sorted(row["user_id"] for row in ledger.rows(m)) == vip[1:]
+        ledger.sql("UPDATE users SET tags = '{}', updated_at = now() WHERE tg_id = :u", u=vip[1])
+        ledger.sql("UPDATE users SET tags = '{vip}', updated_at = now() WHERE tg_id = :u", u=ids[1])
+        assert delivery_ledger.start(m, force=True)
+        db.session.commit()
+    assert sorted(row["user_id"] for row in ledger.rows(m)) == sorted([*vip[2:], ids[1]])
+
+
+def test_a_segment_changed_after_the_audience_went_in_is_fanned_out_anew(
+    app, client, admin, subscribers, new_mailing, ledger
+):
+    ids = subscribers(10)
+    ledger.sql("UPDATE users SET language_code = 'ru' WHERE tg_id = ANY(:u)", u=ids[:4])
+    body = new_mailing(send_at=datetime.now(UTC) + timedelta(seconds=30), segment={"languages": ["ru"]})
+    m = body["id"]
+    with app.app_context():
+        assert delivery_ledger.fan_out_ahead(db.engine, m, 60)
+        while delivery_ledger.fan_out_chunk(db.engine, m):
+            pass
+    assert sorted(row["user_id"] for row in ledger.rows(m)) == ids[:4]
+    changed = client.patch(
+        f"/api/v1/mailings/{m}", json={"version": 1, "segment": {"tags_any": ["nobody"]}}, headers=admin
+    )
+    assert changed.status_code == 200
+    assert ledger.rows(m) == [] and ledger.mailing(m)["fanout_from"] is None
+    with app.app_context():
+        assert delivery_ledger.start(m, force=True)
+        db.session.commit()
+    assert ledger.rows(m) == [] and _cursor(ledger, m) is None

@@ -5,6 +5,7 @@ from flask import jsonify
 from flask.views import MethodView
 
 from webapi import message_rules as rules
+from webapi import segments
 from webapi.auth import STAFF, require_role
 from webapi.errors import ErrorSchema, ProblemSchema
 from webapi.models import DELIVERY_STATUSES, MAILING_STATUSES
@@ -17,6 +18,13 @@ from webapi.resources.common import (
     StrictSchema,
     dict_dumper,
     page_schema,
+)
+from webapi.resources.segments import (
+    SEGMENT_DOC,
+    AudienceQuerySchema,
+    AudienceSchema,
+    SegmentSchema,
+    SegmentViewSchema,
 )
 from webapi.services import ledger, retention
 from webapi.services import mailings as service
@@ -130,6 +138,7 @@ class MailingFieldsSchema(StrictSchema):
     send_at = ma.fields.AwareDateTime(metadata=SEND_AT_DOC)
     buttons = ma.fields.List(ma.fields.Nested(ButtonSchema), metadata=BUTTONS_DOC)
     media = ma.fields.Nested(MediaSchema, allow_none=True)
+    segment = ma.fields.Nested(SegmentSchema, allow_none=True, metadata={"description": SEGMENT_DOC})
 
 
 class MailingCreateSchema(MailingFieldsSchema):
@@ -156,6 +165,9 @@ class MailingSchema(ma.Schema):
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(MAILING_STATUSES))
     buttons = ma.fields.List(ma.fields.Nested(ButtonSchema), required=True)
     media = ma.fields.Nested(MediaSchema, allow_none=True, required=True)
+    segment = ma.fields.Nested(
+        SegmentViewSchema, allow_none=True, required=True, metadata={"description": SEGMENT_DOC}
+    )
     author_tg_id = ma.fields.Integer(allow_none=True, metadata={"format": "int64"})
     created_by = ma.fields.String(required=True)
     version = ma.fields.Integer(required=True)
@@ -359,6 +371,20 @@ class Mailings(MethodView):
         actor = require_role(*STAFF)
         mailing, created = service.create_mailing(actor, draft, headers.get("idempotency_key"))
         return mailing, 201 if created else 200
+
+
+@blp.route("/audience")
+class Audience(MethodView):
+    """The size of a segment."""
+
+    @blp.arguments(AudienceQuerySchema)
+    @blp.response(200, AudienceSchema)
+    def post(self, query):
+        """Count the active subscribers a segment holds now (null: everyone), and all of them."""
+        require_role(*STAFF)
+        segment = segments.normalized(query["segment"])
+        count, total = ledger.audience_size(segment)
+        return {"count": count, "total": total, "segment": segment}
 
 
 @blp.route("/validate")

@@ -4,11 +4,13 @@ import marshmallow as ma
 from flask import current_app, request
 from flask.views import MethodView
 
+from webapi import segments
 from webapi.auth import current_actor, require_role, require_self_or_admin
 from webapi.errors import ApiError, field_problems
 from webapi.models import ROLES, USER_STATUSES
 from webapi.resources import protected_blueprint
 from webapi.resources.common import INT64_SCHEMA, PageQuerySchema, StrictSchema, page_schema
+from webapi.resources.segments import SOURCE_PATTERN, TAG_PATTERN, source_rule, tag_rule
 from webapi.services import users as service
 
 blp = protected_blueprint("users", __name__, "/api/v1/users", "Subscribers, moderators and admins.")
@@ -33,6 +35,25 @@ class UserSchema(ma.Schema):
     wants_reports = ma.fields.Boolean(
         required=True, metadata={"description": "Gets each mailing's report (staff; on by default)."}
     )
+    tags = ma.fields.List(
+        ma.fields.String(),
+        required=True,
+        metadata={"description": "Free-form labels; `src:<source>` for each invite link they came through."},
+    )
+    first_source = ma.fields.String(
+        allow_none=True, metadata={"description": "The /start payload of the link that brought them first."}
+    )
+    last_source = ma.fields.String(
+        allow_none=True, metadata={"description": "The /start payload of the latest link they came through."}
+    )
+
+
+def _tags_field() -> ma.fields.List:
+    return ma.fields.List(
+        ma.fields.String(validate=tag_rule, metadata={"pattern": TAG_PATTERN}),
+        validate=ma.validate.Length(max=segments.LIST_LIMIT),
+        metadata={"maxItems": segments.LIST_LIMIT},
+    )
 
 
 class SubscribeSchema(StrictSchema):
@@ -42,6 +63,15 @@ class SubscribeSchema(StrictSchema):
     last_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=256))
     username = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=64))
     language_code = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=16))
+    source = ma.fields.String(
+        allow_none=True,
+        validate=source_rule,
+        metadata={
+            "pattern": SOURCE_PATTERN,
+            "description": "The /start payload they came with, recorded as their source (a payload as long "
+            "as ADMIN_KEY is an admin claim, never a source).",
+        },
+    )
 
 
 class RoleChangeSchema(StrictSchema):
@@ -80,6 +110,48 @@ class UserQuerySchema(PageQuerySchema):
 
 UserPageSchema = page_schema(UserSchema, "UserPage")
 
+TAG_LIST_LIMIT = 10_000
+INT64_MAX = 2**63 - 1
+
+
+class TagChangeSchema(StrictSchema):
+    """Tags to add to and remove from these users."""
+
+    tg_ids = ma.fields.List(
+        ma.fields.Integer(
+            strict=True, validate=ma.validate.Range(min=1, max=2**63 - 1), metadata=TG_ID_SCHEMA
+        ),
+        required=True,
+        validate=ma.validate.Length(min=1, max=TAG_LIST_LIMIT),
+        metadata={"maxItems": TAG_LIST_LIMIT},
+    )
+    add = _tags_field()
+    remove = _tags_field()
+
+
+class TagChangeResultSchema(ma.Schema):
+    """What a bulk tag change did."""
+
+    changed = ma.fields.Integer(required=True, metadata={"description": "Users whose tags changed."})
+    missing = ma.fields.List(
+        ma.fields.Integer(metadata={"format": "int64"}),
+        required=True,
+        metadata={"description": "Ids no user has (nothing was done for them)."},
+    )
+
+
+class TagCountSchema(ma.Schema):
+    """A tag and how many active subscribers carry it."""
+
+    tag = ma.fields.String(required=True)
+    users = ma.fields.Integer(required=True)
+
+
+def _path_tag(tag: str) -> str:
+    if not segments.is_tag(tag):
+        raise ApiError(422, "Not a tag.", field_problems({"tag": [f"Not a tag: {segments.TAG_RULE}."]}))
+    return tag
+
 
 @blp.route("")
 class Users(MethodView):
@@ -116,7 +188,10 @@ class UserItem(MethodView):
                 422, "Telegram ids start at 1.", field_problems({"tg_id": ["Must be at least 1."]})
             )
         require_self_or_admin(tg_id)
-        user, _created = service.subscribe(tg_id, profile)
+        source = profile.pop("source", None)
+        if source is not None and service.admin_key_shaped(source, current_app.config["ADMIN_KEY"]):
+            source = None  # a claim of the admin key (the bot claims it next), never kept
+        user, _created = service.subscribe(tg_id, profile, source)
         return user
 
     @blp.arguments(RoleChangeSchema)
@@ -125,6 +200,48 @@ class UserItem(MethodView):
         """Change a user's role (admins only; the last admin cannot be demoted)."""
         actor = require_role("admin")
         return service.change_role(actor, tg_id, change["role"], current_app.extensions["redis"])
+
+
+@blp.route("/tags")
+class Tags(MethodView):
+    """Tags of many users at once, and how many carry each."""
+
+    @blp.response(200, TagCountSchema(many=True))
+    def get(self):
+        """List the tags of active subscribers with their counts, the most used first (at most 500)."""
+        require_role("admin")
+        return service.tag_counts()
+
+    @blp.arguments(TagChangeSchema)
+    @blp.response(200, TagChangeResultSchema)
+    def post(self, change):
+        """Add and remove tags of up to 10,000 users in one transaction."""
+        actor = require_role("admin")
+        changed, missing = service.change_tags(
+            actor, change["tg_ids"], change.get("add", []), change.get("remove", [])
+        )
+        return {"changed": changed, "missing": missing}
+
+
+@blp.route("/<int64:tg_id>/tags/<tag>")
+class UserTag(MethodView):
+    """One tag of one user."""
+
+    @blp.response(200, UserSchema)
+    def put(self, tg_id, tag):
+        """Tag a user (nothing changes if they have the tag)."""
+        actor = require_role("admin")
+        service.get_user(tg_id)
+        service.change_tags(actor, [tg_id], [_path_tag(tag)], [])
+        return service.get_user(tg_id)
+
+    @blp.response(200, UserSchema)
+    def delete(self, tg_id, tag):
+        """Remove a tag from a user (nothing changes if they do not have it)."""
+        actor = require_role("admin")
+        service.get_user(tg_id)
+        service.change_tags(actor, [tg_id], [], [_path_tag(tag)])
+        return service.get_user(tg_id)
 
 
 @blp.route("/<int64:tg_id>/unsubscribe")

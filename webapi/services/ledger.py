@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from webapi import segments
 from webapi.extensions import db
 from webapi.models import FINAL_DELIVERY_STATUSES, Mailing, utcnow
 from webapi.services import retention, start_journal
@@ -66,43 +67,48 @@ def start(
             "UPDATE mailings SET status = 'sending', started_at = :now, updated_at = :now,"
             " fanout_cursor = CASE WHEN fanout_from IS NULL THEN :c ELSE fanout_cursor END "
             "WHERE id = :id AND status = 'scheduled' AND (:force OR send_at <= :now) "
-            "RETURNING id, fanout_from, fanout_cursor"
+            "RETURNING id, fanout_from, fanout_cursor, segment"
         ),
         {"id": mailing_id, "now": now or utcnow(), "force": force, "c": NOTHING_YET},
     ).one_or_none()
     if started is None:
         return False
     if started.fanout_from is not None:
-        _changed_since(db.session.connection(), mailing_id, started.fanout_from, started.fanout_cursor)
+        _changed_since(
+            db.session.connection(), mailing_id, started.fanout_from, started.fanout_cursor, started.segment
+        )
     elif first_chunk:
         _fan_out_next(db.session.connection(), mailing_id, NOTHING_YET, first_chunk)
     return True
 
 
-def _changed_since(conn, mailing_id: int, since: datetime, cursor: int | None) -> None:
-    """The start of a mailing fanned out ahead of time: rows for users who became active since the
-    fan-out began (behind its cursor; chunks still to come read users as they are), and no pending
-    row for users no longer active."""
-    params = {"m": mailing_id, "since": since, "c": cursor, "margin": CHANGED_MARGIN}
-    conn.execute(
-        text(
-            "INSERT INTO deliveries (mailing_id, user_id, chat_id, status, attempts, updated_at) "
-            "SELECT :m, tg_id, tg_id, 'pending', 0, now() FROM users "
-            "WHERE updated_at >= CAST(:since AS timestamptz) - make_interval(secs => :margin)"
-            "  AND status = 'active' AND (CAST(:c AS bigint) IS NULL OR tg_id <= :c) "
-            "ON CONFLICT ON CONSTRAINT uq_deliveries_mailing_user DO NOTHING"
-        ),
-        params,
-    )
-    conn.execute(
-        text(
-            "DELETE FROM deliveries WHERE mailing_id = :m AND status = 'pending' AND user_id IN ("
-            "  SELECT tg_id FROM users"
-            "  WHERE updated_at >= CAST(:since AS timestamptz) - make_interval(secs => :margin)"
-            "    AND status <> 'active')"
-        ),
-        params,
-    )
+def _changed_since(conn, mailing_id: int, since: datetime, cursor: int | None, segment: dict | None) -> None:
+    """The start of a mailing fanned out ahead of time: rows for users who joined its audience since
+    the fan-out began (behind its cursor; chunks still to come read users as they are), and no
+    pending row for users who left it (no longer active, or out of its segment: a tag removed)."""
+    chosen, chosen_params = segments.condition(segment)
+    params = {"m": mailing_id, "since": since, "c": cursor, "margin": CHANGED_MARGIN, **chosen_params}
+    conn.execute(text(_JOINED_SINCE.format(chosen=chosen)), params)
+    conn.execute(text(_LEFT_SINCE.format(chosen=chosen)), params)
+
+
+# Statements with a segment's condition (`{chosen}`, fixed SQL from webapi/segments.py; its values
+# are bound parameters).
+_JOINED_SINCE = (
+    "INSERT INTO deliveries (mailing_id, user_id, chat_id, status, attempts, updated_at) "
+    "SELECT :m, tg_id, tg_id, 'pending', 0, now() FROM users "
+    "WHERE updated_at >= CAST(:since AS timestamptz) - make_interval(secs => :margin)"
+    "  AND status = 'active' AND {chosen} AND (CAST(:c AS bigint) IS NULL OR tg_id <= :c) "
+    "ON CONFLICT ON CONSTRAINT uq_deliveries_mailing_user DO NOTHING"
+)
+_LEFT_SINCE = (
+    "DELETE FROM deliveries WHERE mailing_id = :m AND status = 'pending' AND user_id IN ("
+    "  SELECT tg_id FROM users"
+    "  WHERE updated_at >= CAST(:since AS timestamptz) - make_interval(secs => :margin)"
+    "    AND (status <> 'active' OR NOT {chosen}))"
+)
+_TO_COME = "SELECT count(*) FROM users WHERE status = 'active' AND {chosen} AND tg_id > :c"
+_AUDIENCE = "SELECT count(*) FILTER (WHERE {chosen}), count(*) FROM users WHERE status = 'active'"
 
 
 def fan_out_ahead(engine: Engine, mailing_id: int, seconds: float) -> bool:
@@ -164,7 +170,7 @@ def fan_out_chunk(engine: Engine, mailing_id: int, size: int = CHUNK) -> int | N
 
 _FAN_OUT = (
     "WITH chunk AS ("
-    "  SELECT tg_id FROM users WHERE status = 'active' AND tg_id > :c ORDER BY tg_id LIMIT :n"
+    "  SELECT tg_id FROM users WHERE status = 'active' AND {chosen} AND tg_id > :c ORDER BY tg_id LIMIT :n"
     "), added AS ("
     "  INSERT INTO deliveries (mailing_id, user_id, chat_id, status, attempts, updated_at)"
     "  SELECT :m, tg_id, tg_id, 'pending', 0, now() FROM chunk {conflict}"
@@ -174,17 +180,22 @@ _SKIP_EXISTING = "ON CONFLICT ON CONSTRAINT uq_deliveries_mailing_user DO NOTHIN
 
 
 def _fan_out_next(conn, mailing_id: int, cursor: int, size: int) -> int:
-    """Rows for the next `size` active users after `cursor`, and the cursor moved past them (cleared
-    after the last); the number of users covered, or -1 when the cursor was not where we read it."""
-    params = {"m": mailing_id, "c": cursor, "n": size}
+    """Rows for the next `size` users of the audience after `cursor`, and the cursor moved past them
+    (cleared after the last); the number of users covered, or -1 when the cursor was not where we
+    read it."""
+    segment = conn.execute(text("SELECT segment FROM mailings WHERE id = :m"), {"m": mailing_id}).scalar()
+    chosen, chosen_params = segments.condition(segment)
+    params = {"m": mailing_id, "c": cursor, "n": size, **chosen_params}
     try:
         # Nothing past the cursor is in the ledger yet (chunks move it under a lock), so the rows go
         # in without ON CONFLICT's per-row check (a third of the insert's time) ...
         with conn.begin_nested():
-            last, covered = conn.execute(text(_FAN_OUT.format(conflict="")), params).one()
+            statement = _FAN_OUT.format(chosen=chosen, conflict="")
+            last, covered = conn.execute(text(statement), params).one()
     except IntegrityError:
         # ... and should one be there after all, the chunk is added around it.
-        last, covered = conn.execute(text(_FAN_OUT.format(conflict=_SKIP_EXISTING)), params).one()
+        statement = _FAN_OUT.format(chosen=chosen, conflict=_SKIP_EXISTING)
+        last, covered = conn.execute(text(statement), params).one()
     moved = conn.execute(
         text(
             "UPDATE mailings SET fanout_cursor = :next WHERE id = :m AND fanout_cursor = :c "
@@ -196,13 +207,24 @@ def _fan_out_next(conn, mailing_id: int, cursor: int, size: int) -> int:
 
 
 def audience_to_come(mailing: Mailing) -> int:
-    """Active users a sending or paused mailing's fan-out has yet to add (0 once it is done)."""
+    """Users of its audience a sending or paused mailing's fan-out has yet to add (0 once it is done)."""
     if mailing.fanout_cursor is None or mailing.status not in ("sending", "paused"):
         return 0
+    chosen, params = segments.condition(mailing.segment)
     return db.session.execute(
-        text("SELECT count(*) FROM users WHERE status = 'active' AND tg_id > :c"),
-        {"c": mailing.fanout_cursor},
+        text(_TO_COME.format(chosen=chosen)),
+        {"c": mailing.fanout_cursor, **params},
     ).scalar()
+
+
+def audience_size(segment: dict | None) -> tuple[int, int]:
+    """How many active subscribers a segment holds now, and how many there are in all."""
+    chosen, params = segments.condition(segment)
+    row = db.session.execute(
+        text(_AUDIENCE.format(chosen=chosen)),
+        params,
+    ).one()
+    return row[0], row[1]
 
 
 def fanning_ids(engine: Engine) -> list[int]:

@@ -6,11 +6,11 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, func, select, true
+from sqlalchemy import bindparam, delete, func, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 
-from webapi import message_rules
+from webapi import message_rules, segments
 from webapi.domain import (
     Actor,
     IdempotencyKeyReused,
@@ -25,7 +25,7 @@ from webapi.problems import Problem
 from webapi.services import scheduling
 from webapi.services.audit import record
 
-EDITABLE_FIELDS = ("name", "text", "send_at", "buttons", "media")
+EDITABLE_FIELDS = ("name", "text", "send_at", "buttons", "media", "segment")
 
 
 def check_draft(draft: dict, partial: bool = False, now: datetime | None = None) -> dict[str, list[Problem]]:
@@ -60,6 +60,13 @@ def _apply(mailing: Mailing, draft: dict) -> None:
     for field in ("name", "text", "send_at"):
         if field in draft:
             setattr(mailing, field, draft[field])
+    if "segment" in draft:
+        segment = segments.normalized(draft["segment"])
+        if segment != mailing.segment and mailing.fanout_from is not None:
+            # Its audience went in ahead of time for the old segment: the start fans it out anew.
+            db.session.execute(delete(Delivery).where(Delivery.mailing_id == mailing.id))
+            mailing.fanout_from = mailing.fanout_cursor = None
+        mailing.segment = segment
     if "media" in draft:
         media = draft["media"]
         mailing.media_type = media["type"] if media else None

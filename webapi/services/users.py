@@ -7,9 +7,10 @@ import logging
 
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import case, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert
 
+from webapi import segments
 from webapi.domain import Actor, InvalidKey, LastAdmin, NotAllowed, TooManyAttempts, UserNotFound
 from webapi.extensions import db
 from webapi.models import User, utcnow
@@ -31,24 +32,38 @@ def get_user(tg_id: int) -> User:
     return user
 
 
-def subscribe(tg_id: int, profile: dict) -> tuple[User, bool]:
-    """Create or re-activate a subscriber and refresh their names; returns (user, created)."""
+def subscribe(tg_id: int, profile: dict, source: str | None = None) -> tuple[User, bool]:
+    """Create or re-activate a subscriber and refresh their names; returns (user, created).
+
+    With a `source` (the payload of the invite link they came through) the user keeps it as their
+    last source, as their first if they had none, and carries the tag `src:<source>`.
+    """
     now = utcnow()
     names = {key: profile.get(key) for key in ("last_name", "username", "language_code")}
     names["first_name"] = profile.get("first_name") or ""
+    sourced = {}
+    if source is not None:
+        sourced = {"first_source": source, "last_source": source, "tags": [segments.source_tag(source)]}
     stmt = insert(User).values(
-        tg_id=tg_id, **names, status="active", subscribed_at=now, created_at=now, updated_at=now
+        tg_id=tg_id, **names, **sourced, status="active", subscribed_at=now, created_at=now, updated_at=now
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[User.tg_id],
-        set_={
-            **{key: stmt.excluded[key] for key in names},
-            "status": "active",
-            "updated_at": now,
-            # A returning subscriber's subscription starts again; an active one keeps its date.
-            "subscribed_at": case((User.status == "active", User.subscribed_at), else_=now),
-        },
-    ).returning(literal_column("xmax = 0").label("created"))
+    changes = {
+        **{key: stmt.excluded[key] for key in names},
+        "status": "active",
+        "updated_at": now,
+        # A returning subscriber's subscription starts again; an active one keeps its date.
+        "subscribed_at": case((User.status == "active", User.subscribed_at), else_=now),
+    }
+    if source is not None:
+        changes["first_source"] = func.coalesce(User.first_source, source)
+        changes["last_source"] = source
+        # Theirs and the source's, each once.
+        changes["tags"] = text(
+            "ARRAY(SELECT DISTINCT tag FROM unnest(users.tags || excluded.tags) AS tag ORDER BY tag)"
+        )
+    stmt = stmt.on_conflict_do_update(index_elements=[User.tg_id], set_=changes).returning(
+        literal_column("xmax = 0").label("created")
+    )
     created = db.session.execute(stmt).scalar_one()
     db.session.commit()
     return db.session.get(User, tg_id, populate_existing=True), bool(created)
@@ -62,6 +77,46 @@ def unsubscribe(tg_id: int) -> User:
         user.unsubscribed_at = utcnow()
         db.session.commit()
     return user
+
+
+def change_tags(actor: Actor, tg_ids: list[int], add: list[str], remove: list[str]) -> tuple[int, list[int]]:
+    """Add and remove tags of these users; returns how many users changed and the ids not found."""
+    known = set(db.session.scalars(select(User.tg_id).where(User.tg_id.in_(tg_ids))).all())
+    changed: set[int] = set()
+    params = {"ids": tg_ids, "add": add, "remove": remove}
+    if add:
+        changed.update(db.session.scalars(text(_ADD_TAGS), params).all())
+    if remove:
+        changed.update(db.session.scalars(text(_REMOVE_TAGS), params).all())
+    if changed:
+        record(actor, "user.tags_changed", "user", None, users=len(changed), added=add, removed=remove)
+    db.session.commit()
+    return len(changed), sorted(set(tg_ids) - known)
+
+
+# A tag change bumps updated_at: a mailing whose audience went in ahead of time looks at it again.
+_ADD_TAGS = (
+    "UPDATE users SET updated_at = now(), tags = ARRAY("
+    "  SELECT DISTINCT tag FROM unnest(tags || CAST(:add AS varchar(64)[])) AS tag ORDER BY tag) "
+    "WHERE tg_id = ANY(:ids) AND NOT tags @> CAST(:add AS varchar(64)[]) RETURNING tg_id"
+)
+_REMOVE_TAGS = (
+    "UPDATE users SET updated_at = now(), tags = ARRAY("
+    "  SELECT tag FROM unnest(tags) AS tag WHERE tag <> ALL(CAST(:remove AS varchar(64)[])) ORDER BY tag) "
+    "WHERE tg_id = ANY(:ids) AND tags && CAST(:remove AS varchar(64)[]) RETURNING tg_id"
+)
+
+
+def tag_counts(limit: int = 500) -> list[dict]:
+    """Tags of active subscribers with how many carry each, the most used first."""
+    rows = db.session.execute(
+        text(
+            "SELECT tag, count(*) AS users FROM users, unnest(tags) AS tag WHERE status = 'active' "
+            "GROUP BY tag ORDER BY users DESC, tag LIMIT :n"
+        ),
+        {"n": limit},
+    ).all()
+    return [{"tag": tag, "users": users} for tag, users in rows]
 
 
 def list_users(role: str | None, status: str | None, offset: int, limit: int) -> tuple[list[User], int]:
