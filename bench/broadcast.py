@@ -1,12 +1,14 @@
 """One mailing through the real engine against the sandbox, and the naive bot-template loop beside it.
 
-Usage: python bench/broadcast.py --recipients 3000 --rate 25 [--paid] [--workers 2]
+Usage: python bench/broadcast.py --recipients 3000 --rate 25 [--paid] [--workers 2] [--personal]
 
 Real Postgres (a scratch database from bench/stack.py), real Redis, W `rq worker broadcast default`
 subprocesses as the Procfile runs them, and the sandbox in its own process with limits on: global
 rate R (burst 10, Telegram's), per chat 1/s (burst 3). BROADCAST_RATE=R; PAID_BROADCAST with --paid.
 While the engine sends, the naive loop most bot templates use (requests, send, sleep 0.05 s, repeat,
 one process) sends the same text to the same recipients with a second bot token of the same sandbox.
+With --personal the mailing greets each recipient by name (`{first_name|friend}`) and has a button
+whose link holds their username: the engine claims each user's names and renders every copy.
 
 Prints one JSON line per scenario ("engine", "naive_loop"): recipients, seconds (engine: from the
 mailing's started_at to its last delivery), rate_target, msgs_per_s, ratio, max_in_any_second,
@@ -36,6 +38,9 @@ ENGINE_TOKEN = "777001:BENCH-engine"
 NAIVE_TOKEN = "777002:BENCH-naive"
 FIRST_ID = 10_000_000
 TEXT = "<b>Bench</b> mailing: hello from Rassylka"
+# With --personal: the same text greeting each recipient by name, and a button link with it.
+PERSONAL_TEXT = "<b>Bench</b> mailing: hello {first_name|friend} from Rassylka"
+PERSONAL_BUTTON = ("Profile", "https://example.com/u/{username|anonymous}")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
@@ -143,21 +148,30 @@ def prepare_sandbox(base: str, recipients: int, rate: float) -> None:
         done += chunk
 
 
-def seed(dsn: str, recipients: int) -> int:
-    """The subscribers and one due mailing (no author, so no progress message); returns its id."""
+def seed(dsn: str, recipients: int, personal: bool = False) -> int:
+    """The subscribers and one due mailing (no author, so no progress message); returns its id.
+
+    `personal`: each subscriber has names of their own, and the mailing greets them by name.
+    """
     connection = psycopg2.connect(dsn)
     with connection, connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO users (tg_id, first_name, role, status) "
-            "SELECT g, 'S', 'subscriber', 'active' FROM generate_series(%s, %s) g",
+            "INSERT INTO users (tg_id, first_name, username, role, status) "
+            "SELECT g, 'Subscriber ' || g, 'user_' || g, 'subscriber', 'active' "
+            "FROM generate_series(%s, %s) g",
             (FIRST_ID, FIRST_ID + recipients - 1),
         )
         cursor.execute(
             "INSERT INTO mailings (name, text, send_at, status, created_by, version) "
             "VALUES ('bench', %s, now(), 'scheduled', 'bench', 1) RETURNING id",
-            (TEXT,),
+            (PERSONAL_TEXT if personal else TEXT,),
         )
         mailing_id = cursor.fetchone()[0]
+        if personal:
+            cursor.execute(
+                "INSERT INTO mailing_buttons (mailing_id, position, text, url) VALUES (%s, 0, %s, %s)",
+                (mailing_id, *PERSONAL_BUTTON),
+            )
         cursor.execute("ANALYZE users")
     connection.close()
     return mailing_id
@@ -309,7 +323,7 @@ def run(args: argparse.Namespace) -> list[dict]:
         }
         with stack(**extra) as env:
             dsn = env["DATABASE_URL"].replace("postgresql+psycopg2", "postgresql")
-            mailing_id = seed(dsn, args.recipients)
+            mailing_id = seed(dsn, args.recipients, args.personal)
             log_dir = Path(env.get("BENCH_LOG_DIR") or ROOT / "var" / "bench")
             log_dir.mkdir(parents=True, exist_ok=True)
             workers = start_workers(env, args.workers, log_dir)
@@ -366,6 +380,7 @@ def _measure(args, env, dsn: str, base: str, mailing_id: int, workers: list[subp
         "recipients": args.recipients,
         "workers": args.workers,
         "paid": args.paid,
+        "personal": args.personal,
         "seconds": round(ledger["seconds"], 2),
         "rate_target": args.rate,
         "msgs_per_s": round(msgs_per_s, 1),
@@ -416,6 +431,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=25)
     parser.add_argument("--paid", action="store_true", help="PAID_BROADCAST=true (up to 1,000/s)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--personal", action="store_true", help="the mailing greets each recipient by name (placeholders)"
+    )
     args = parser.parse_args()
     for figures in run(args):
         print(json.dumps(figures), flush=True)

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
+from webapi import placeholders
 from webapi.problems import Problem, problem
 from webapi.telegram_html import URL_LIMIT as URL_LIMIT  # the rules' link limit, as the schemas state it
 from webapi.telegram_html import HtmlError, parse_html, url_problem, visible_length
@@ -27,8 +28,20 @@ _TAG_LIKE = re.compile(r"</?[A-Za-z]")
 
 
 def fits_caption(text: str) -> bool:
-    """Whether this (valid) HTML text fits in a media caption."""
-    return visible_length(parse_html(text).text) <= CAPTION_LIMIT
+    """Whether this (valid) HTML text fits in a media caption, whoever's names fill its placeholders."""
+    return _longest(parse_html(text).text) <= CAPTION_LIMIT
+
+
+def _longest(visible: str) -> int:
+    """The visible length of a text at its longest: each placeholder as the longest name there is."""
+    return visible_length(placeholders.worst_case(visible))
+
+
+def _unknown_placeholders(text: str) -> list[Problem]:
+    names = placeholders.unknown(text)
+    if names:
+        return [problem("placeholder_unknown", names=names, known=list(placeholders.NAMES))]
+    return []
 
 
 def as_html(text: str, text_format: str = "html") -> tuple[str, str, Problem | None]:
@@ -81,7 +94,10 @@ def check_text(text, has_media: bool) -> list[Problem]:
         visible = parse_html(text).text
     except HtmlError as error:
         return [error.problem]
-    length = visible_length(visible)
+    unknown = _unknown_placeholders(visible)
+    if unknown:
+        return unknown
+    length = _longest(visible)
     # Telegram trims surrounding whitespace, so a text of spaces and newlines is empty.
     if not visible.strip() and not has_media:
         return [problem("text_empty")]
@@ -122,8 +138,17 @@ def _button_problems(number: int, button) -> list[Problem]:
     url = button.get("url")
     if not isinstance(url, str) or not url.strip():
         problems.append(problem("button_link_missing", button=number))
+    elif placeholders.unknown(url):
+        names = placeholders.unknown(url)
+        problems.append(
+            problem("button_placeholder_unknown", button=number, names=names, known=list(placeholders.NAMES))
+        )
     else:
-        found = url_problem(url, ("http", "https", "tg"))
+        # Judged with a name in each placeholder; its length with the longest names, encoded.
+        found = url_problem(placeholders.sample(url, placeholders.escape_url), ("http", "https", "tg"))
+        longest = placeholders.worst_case_url(url)
+        if not found and len(longest) > URL_LIMIT:
+            found = ("too_long", {"length": len(longest), "limit": URL_LIMIT})
         if found:
             kind, params = found
             problems.append(problem(f"button_link_{kind}", button=number, **params))

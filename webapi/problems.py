@@ -35,6 +35,7 @@ TEMPLATES: dict[str, str] = {
     "text_empty": "Text is empty: write the message text.",
     "text_too_long": "Text is {length} characters after formatting is removed; the limit is {limit}. "
     "Shorten it by {excess}.",
+    "placeholder_unknown": "Unknown placeholder '{names}': use {known}.",
     # Telegram HTML in the text ({at} counts characters from 1)
     "html_unclosed_tag": "Unclosed <{tag}> tag opened at character {at}: add </{tag}>.",
     "html_unescaped_amp": f"Unescaped '&' at character {{at}}: {_AMP_HINT}",
@@ -73,6 +74,7 @@ TEMPLATES: dict[str, str] = {
     "button_not_object": 'Button {button}: must be {{"text": …, "url": …}}.',
     "button_text_empty": "Button {button}: text is empty: write the button label.",
     "button_text_too_long": "Button {button}: text is {length} characters; the limit is {limit}.",
+    "button_placeholder_unknown": "Button {button}: unknown placeholder '{names}' in the link: use {known}.",
     "button_link_missing": "Button {button}: link is missing: add an http://, https:// or tg:// link.",
     **_link_templates("button_link", "Button {button}: link", "http://, https:// or tg://"),
     # Media

@@ -109,6 +109,7 @@ class Run:
 
     mailing_id: int
     at_hand: collections.deque[Claim] = field(default_factory=collections.deque)
+    personal: bool = False  # its calls have placeholders: claims bring each user's names
     next_claim: float = 0.0
     next_check: float = 0.0
 
@@ -320,7 +321,7 @@ class Driver:
                 calls = self.hooks.content(mailing_id)
                 if calls is not None:
                     self.pipeline.calls[mailing_id] = calls
-                    self.runs[mailing_id] = Run(mailing_id)
+                    self.runs[mailing_id] = Run(mailing_id, personal=any(call.personal for call in calls))
                     self.hooks.joined(mailing_id)
 
     def _leave(self, mailing_id: int, finished: bool) -> None:
@@ -337,7 +338,9 @@ class Driver:
                 per_run if run.mailing_id in self.pipeline.started_mailings else max(per_run, FRESH_CHOICE)
             )
             if len(run.at_hand) < wanted // 2 and now >= run.next_claim:
-                batch = ledger.claim_batch(self.engine, run.mailing_id, self.owner, wanted, self.lease)
+                batch = ledger.claim_batch(
+                    self.engine, run.mailing_id, self.owner, wanted, self.lease, names=run.personal
+                )
                 run.at_hand.extend(batch)
                 if len(batch) < wanted:
                     run.next_claim = time.monotonic() + RECLAIM_SECONDS

@@ -276,6 +276,8 @@ TEXTS = {
     "problem_text_too_long": "The text is {length} characters long without its formatting; the limit is "
     "{limit}. "
     "Shorten it by {excess} characters.",
+    "problem_placeholder_unknown": "The text has a placeholder the bot does not know: '{names}'. "
+    "Use {known}.",
     "problem_html_unclosed_tag": "The &lt;{tag}&gt; tag at character {at} is never closed: add "
     "&lt;/{tag}&gt;.",
     "problem_html_unescaped_amp": "The '&amp;' at character {at} must be written as &amp;amp;.",
@@ -337,6 +339,8 @@ TEXTS = {
     "problem_button_text_empty": "Button {button} has no label: write one.",
     "problem_button_text_too_long": "The label of button {button} is {length} characters long; the limit is "
     "{limit}.",
+    "problem_button_placeholder_unknown": "The link of button {button} has a placeholder the bot does not "
+    "know: '{names}'. Use {known}.",
     "problem_button_link_missing": "Button {button} has no link: add an http://, https:// or tg:// link.",
     "problem_button_link_has_space": "The link of button {button} contains a space: remove it or write it "
     "as %20.",

@@ -276,6 +276,7 @@ TEXTS = {
     "problem_text_empty": "Текст пустой: напишите текст рассылки.",
     "problem_text_too_long": "Текст без учёта оформления длиннее {limit} символов (сейчас {length}): "
     "сократите его на {excess} симв.",
+    "problem_placeholder_unknown": "В тексте неизвестная подстановка «{names}»: можно {known}.",
     "problem_html_unclosed_tag": "Тег &lt;{tag}&gt; в позиции {at} не закрыт: добавьте &lt;/{tag}&gt;.",
     "problem_html_unescaped_amp": "Знак «&amp;» в позиции {at} нужно записать как &amp;amp;.",
     "problem_html_bad_char_code": "{entity} в позиции {at} — не код символа. Чтобы написать сам знак "
@@ -334,6 +335,8 @@ TEXTS = {
     "problem_button_not_object": 'Кнопка {button}: нужен объект вида {{"text": …, "url": …}}.',
     "problem_button_text_empty": "Кнопка {button}: нет надписи — напишите её.",
     "problem_button_text_too_long": "Кнопка {button}: надпись длиннее {limit} символов (сейчас {length}).",
+    "problem_button_placeholder_unknown": "Кнопка {button}: в ссылке неизвестная подстановка «{names}»: "
+    "можно {known}.",
     "problem_button_link_missing": "Кнопка {button}: нет ссылки — добавьте ссылку http://, https:// или "
     "tg://.",
     "problem_button_link_has_space": "Кнопка {button}: в ссылке есть пробел — уберите его или замените на "

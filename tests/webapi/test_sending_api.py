@@ -9,6 +9,7 @@ import pytest
 
 from telegram_sandbox import SandboxServer
 from telegram_sandbox.client import SandboxClient
+from tests.conftest import bot_headers
 
 TOKEN = "515151:SANDBOX-api_token"
 
@@ -214,3 +215,20 @@ def test_a_refused_draft_names_each_problem_by_code(client, admin, sandbox, chat
     (problem,) = response.get_json()["error"]["details"]["text"]
     assert problem["code"] == "text_too_long"
     assert problem["params"] == {"length": 5120, "limit": 4096, "excess": 1024}
+
+
+@pytest.mark.parametrize("target", ["draft", "saved"])
+def test_a_test_send_shows_the_receiving_admin_s_own_names(client, admin, sandbox, target):
+    sandbox.create_user("Adm", id=1001)
+    client.put("/api/v1/users/1001", json={"first_name": "Adm", "last_name": "In"}, headers=bot_headers(1001))
+    draft = {"text": "Hi {full_name|you}", "buttons": []}
+    if target == "draft":
+        response = client.post("/api/v1/mailings/test", json={"chat_id": 1001, "draft": draft}, headers=admin)
+    else:
+        body = {**draft, "name": "n", "send_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat()}
+        mailing = client.post("/api/v1/mailings", json=body, headers=admin).json
+        response = client.post(
+            f"/api/v1/mailings/{mailing['id']}/test", json={"chat_id": 1001}, headers=admin
+        )
+    assert response.status_code == 200, response.json
+    assert sandbox.messages(1001)[-1]["text"] == "Hi Adm In"

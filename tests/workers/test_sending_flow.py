@@ -62,3 +62,34 @@ def test_a_two_part_delivery_reaches_each_chat_once_a_second_apart(
     stats = sandbox.stats()
     slowed = {chat: figures for chat, figures in stats["chats"].items() if figures.get("too_many_requests")}
     assert stats["too_many_requests"] == 0, slowed
+
+
+def test_each_subscriber_is_greeted_by_name_and_a_name_is_never_markup(
+    client, admin, sandbox, subscribers, new_mailing, processes, ledger, wait_for
+):
+    ids = subscribers(6)
+    eve, nameless, ann = ids[0], ids[1], ids[2]
+    ledger.sql("UPDATE users SET first_name = '<b>Eve</b>', username = 'eve & co' WHERE tg_id = :u", u=eve)
+    ledger.sql("UPDATE users SET first_name = '', username = NULL WHERE tg_id = :u", u=nameless)
+    ledger.sql("UPDATE users SET first_name = 'Ann', last_name = 'Lee' WHERE tg_id = :u", u=ann)
+    mailing = new_mailing(
+        text="<i>Hi</i>, {first_name|friend}! ({full_name})",
+        buttons=[{"text": "Profile", "url": "https://example.com/u/{username|none}"}],
+    )
+    processes.worker()
+    assert client.post(f"/api/v1/mailings/{mailing['id']}/send-now", headers=admin).status_code == 200
+    wait_for(lambda: _finished(ledger, mailing["id"]), 60, "the mailing to finish")
+
+    def received(chat_id):
+        (message,) = sandbox.messages(chat_id)
+        url = message["reply_markup"]["inline_keyboard"][0][0]["url"]
+        bold = [e for e in message.get("entities", []) if e["type"] == "bold"]
+        return message["text"], url, bold
+
+    text, url, bold = received(eve)
+    # Her name arrives as the text she chose, not as bold; her username is one piece of the link.
+    assert text == "Hi, <b>Eve</b>! (<b>Eve</b>)" and bold == []
+    assert url == "https://example.com/u/eve%20%26%20co"
+    assert received(nameless)[:2] == ("Hi, friend! ()", "https://example.com/u/none")
+    assert received(ann)[0] == "Hi, Ann! (Ann Lee)"
+    assert ledger.counts(mailing["id"]) == {"sent": 7}

@@ -3,10 +3,12 @@
 import marshmallow as ma
 from flask.views import MethodView
 
+from webapi import placeholders
 from webapi.auth import STAFF, require_role
 from webapi.domain import InvalidDraft
 from webapi.errors import ApiError, ErrorSchema
 from webapi.extensions import db
+from webapi.models import User
 from webapi.resources import protected_blueprint
 from webapi.resources.common import INT64_MAX, StrictSchema
 from webapi.resources.mailings import (
@@ -84,9 +86,12 @@ class RetryResultSchema(ma.Schema):
 
 
 def _send_test(content: dict, chat_id: int, actor, mailing_id=None) -> dict:
+    # Placeholders show the receiving chat's own names (the sender's, sending to a chat not a user).
+    user = db.session.get(User, chat_id) or (db.session.get(User, actor.tg_id) if actor.tg_id else None)
+    names = placeholders.values_of(None if user is None else vars(user))
     db.session.rollback()  # no transaction stays open across the HTTP call
     try:
-        message_ids = send_preview(content, chat_id)
+        message_ids = send_preview(content, chat_id, names)
     except TelegramRefused as error:
         message, details = f"Telegram refused the message: {error}", {"description": str(error)}
         raise ApiError(422, message, details, code="telegram_error") from None

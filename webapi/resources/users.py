@@ -9,7 +9,7 @@ from webapi.auth import current_actor, require_role, require_self_or_admin
 from webapi.errors import ApiError, field_problems
 from webapi.models import ROLES, USER_STATUSES
 from webapi.resources import protected_blueprint
-from webapi.resources.common import INT64_SCHEMA, PageQuerySchema, StrictSchema, page_schema
+from webapi.resources.common import INT64_MAX, INT64_SCHEMA, PageQuerySchema, StrictSchema, page_schema
 from webapi.resources.segments import SOURCE_PATTERN, TAG_PATTERN, source_rule, tag_rule
 from webapi.services import users as service
 
@@ -111,7 +111,6 @@ class UserQuerySchema(PageQuerySchema):
 UserPageSchema = page_schema(UserSchema, "UserPage")
 
 TAG_LIST_LIMIT = 10_000
-INT64_MAX = 2**63 - 1
 
 
 class TagChangeSchema(StrictSchema):
@@ -119,7 +118,7 @@ class TagChangeSchema(StrictSchema):
 
     tg_ids = ma.fields.List(
         ma.fields.Integer(
-            strict=True, validate=ma.validate.Range(min=1, max=2**63 - 1), metadata=TG_ID_SCHEMA
+            strict=True, validate=ma.validate.Range(min=1, max=INT64_MAX), metadata=TG_ID_SCHEMA
         ),
         required=True,
         validate=ma.validate.Length(min=1, max=TAG_LIST_LIMIT),

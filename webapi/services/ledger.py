@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from webapi import segments
+from webapi import placeholders, segments
 from webapi.extensions import db
 from webapi.models import FINAL_DELIVERY_STATUSES, Mailing, utcnow
 from webapi.services import retention, start_journal
@@ -48,6 +48,8 @@ class Claim:
     user_id: int
     chat_id: int
     attempts: int = 0
+    # The user's names for a mailing with placeholders (placeholders.values_of), else None.
+    names: dict | None = None
 
 
 def start(
@@ -290,26 +292,49 @@ def mailing_status(engine: Engine, mailing_id: int) -> str | None:
         return conn.execute(text("SELECT status FROM mailings WHERE id = :id"), {"id": mailing_id}).scalar()
 
 
-def claim_batch(engine: Engine, mailing_id: int, owner: str, size: int, lease_seconds: float) -> list[Claim]:
-    """Lease up to `size` due pending deliveries to `owner`; rows other drivers hold are skipped."""
+def claim_batch(
+    engine: Engine, mailing_id: int, owner: str, size: int, lease_seconds: float, names: bool = False
+) -> list[Claim]:
+    """Lease up to `size` due pending deliveries to `owner`; rows other drivers hold are skipped.
+
+    With `names`, each claim carries its user's names (for a mailing with placeholders).
+    """
     with engine.begin() as conn:
         rows = conn.execute(
-            text(
-                "WITH picked AS ("
-                "  SELECT d.id FROM deliveries d"
-                "  WHERE d.mailing_id = :m AND d.status = 'pending'"
-                "    AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now())"
-                "    AND (d.lease_expires_at IS NULL OR d.lease_expires_at < now())"
-                "  LIMIT :n FOR UPDATE SKIP LOCKED) "
-                "UPDATE deliveries d SET lease_owner = :owner,"
-                "  lease_expires_at = now() + make_interval(secs => :lease), updated_at = now() "
-                "FROM picked WHERE d.id = picked.id"
-                "  AND EXISTS (SELECT 1 FROM mailings WHERE id = :m AND status = 'sending') "
-                "RETURNING d.id, d.user_id, d.chat_id, d.attempts"
-            ),
+            text(_WITH_NAMES.format(claim=_CLAIM) if names else _CLAIM),
             {"m": mailing_id, "n": size, "owner": owner, "lease": lease_seconds},
         ).all()
-    return [Claim(row.id, mailing_id, row.user_id, row.chat_id or row.user_id, row.attempts) for row in rows]
+    return [
+        Claim(
+            row.id,
+            mailing_id,
+            row.user_id,
+            row.chat_id or row.user_id,
+            row.attempts,
+            placeholders.values_of(row._mapping) if names else None,
+        )
+        for row in rows
+    ]
+
+
+_CLAIM = (
+    "WITH picked AS ("
+    "  SELECT d.id FROM deliveries d"
+    "  WHERE d.mailing_id = :m AND d.status = 'pending'"
+    "    AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now())"
+    "    AND (d.lease_expires_at IS NULL OR d.lease_expires_at < now())"
+    "  LIMIT :n FOR UPDATE SKIP LOCKED) "
+    "UPDATE deliveries d SET lease_owner = :owner,"
+    "  lease_expires_at = now() + make_interval(secs => :lease), updated_at = now() "
+    "FROM picked WHERE d.id = picked.id"
+    "  AND EXISTS (SELECT 1 FROM mailings WHERE id = :m AND status = 'sending') "
+    "RETURNING d.id, d.user_id, d.chat_id, d.attempts"
+)
+# The claimed rows with their users' names.
+_WITH_NAMES = (
+    "WITH claimed AS ({claim}) SELECT c.*, u.first_name, u.last_name, u.username "
+    "FROM claimed c LEFT JOIN users u ON u.tg_id = c.user_id"
+)
 
 
 def mark_sending_many(engine: Engine, ids: list[int], owner: str, lease_seconds: float) -> dict[int, int]:

@@ -20,13 +20,14 @@ class TelegramUnavailable(Exception):
     """Telegram could not be reached, did not answer, or asked us to wait too long."""
 
 
-def send_preview(content: dict, chat_id: int) -> list[int]:
-    """Send the content to `chat_id` exactly as subscribers would get it; return the message ids."""
+def send_preview(content: dict, chat_id: int, names: dict[str, str] | None = None) -> list[int]:
+    """Send the content to `chat_id` exactly as subscribers would get it (its placeholders filled in
+    with `names`); return the message ids."""
     client, limiter = telegram()
     patience = Patience(rate_limited=1_000, refused=(), deadline=time.monotonic() + WAIT_SECONDS)
     message_ids = []
     for call in render(content):
-        outcome = send_paced(client, limiter, call.method, call.to(chat_id), patience=patience)
+        outcome = send_paced(client, limiter, call.method, call.to(chat_id, names=names), patience=patience)
         if outcome.kind == outcomes.SENT:
             message_ids.append(outcome.message_id)
         elif outcome.kind == outcomes.RETRY_AFTER:
