@@ -173,3 +173,19 @@ class Actor:
         """Refuse with `NotAllowed` unless the actor acts for `tg_id` itself or is an admin."""
         if not (self.is_self(tg_id) or self.role == "admin"):
             raise NotAllowed("You may only act on your own subscription.")
+
+
+class InviteLinkNotFound(NotFound):
+    """No invite link with this id."""
+
+    def __init__(self, link_id: int):
+        super().__init__(f"No invite link with id {link_id}.")
+
+
+class SourceTaken(Conflict):
+    """Another invite link already has this source."""
+
+    def __init__(self, source: str):
+        super().__init__(
+            f"Another invite link already uses the source {source}: choose another.", {"source": source}
+        )

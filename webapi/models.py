@@ -215,6 +215,18 @@ class ReportRecipient(db.Model):
     )
 
 
+class InviteLink(db.Model):
+    """A tracked link to the bot, `https://t.me/<bot>?start=<source>`: who it brought is counted."""
+
+    __tablename__ = "invite_links"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, server_default=func.now())
+
+
 class AuditEntry(db.Model):
     """Who (token subject and Telegram actor) did what to which object, and when."""
 

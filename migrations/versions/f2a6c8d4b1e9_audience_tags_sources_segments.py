@@ -1,4 +1,4 @@
-"""audience: users.tags (GIN-indexed), users.first_source/last_source, mailings.segment
+"""audience: users.tags (GIN-indexed), users.first_source/last_source, mailings.segment, invite_links
 
 Tags are free-form labels on a user (a source is the tag `src:<payload>` as well); a mailing's
 optional segment filters its audience by language, role, tags, source and subscription date.
@@ -21,6 +21,16 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table(
+        'invite_links',
+        sa.Column('id', sa.BigInteger(), nullable=False),
+        sa.Column('name', sa.String(length=100), nullable=False),
+        sa.Column('source', sa.String(length=64), nullable=False),
+        sa.Column('created_by', sa.String(length=128), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_invite_links')),
+        sa.UniqueConstraint('source', name=op.f('uq_invite_links_source')),
+    )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(
             sa.Column('tags', postgresql.ARRAY(sa.String(length=64)), server_default='{}', nullable=False)
@@ -33,6 +43,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('invite_links')
     with op.batch_alter_table('mailings', schema=None) as batch_op:
         batch_op.drop_column('segment')
     with op.batch_alter_table('users', schema=None) as batch_op:

@@ -172,3 +172,31 @@ def test_a_mailing_keeps_its_segment_and_it_can_change_while_scheduled(client, a
         f"/api/v1/mailings/{created.json['id']}", json={"version": 2, "segment": None}, headers=admin
     )
     assert cleared.json["segment"] is None
+
+
+def test_invite_links_count_whom_they_brought(client, admin, moderator):
+    made = client.post("/api/v1/invite-links", json={"name": "VK autumn ads"}, headers=admin)
+    assert made.status_code == 201
+    link = made.json
+    assert link["source"].startswith("src_vk_autumn_ads_") and (link["brought"], link["active"]) == (0, 0)
+    chosen = client.post(
+        "/api/v1/invite-links", json={"name": "Канал", "source": "tg-channel"}, headers=admin
+    )
+    assert chosen.json["source"] == "tg-channel"
+    taken = client.post("/api/v1/invite-links", json={"name": "Again", "source": "tg-channel"}, headers=admin)
+    assert taken.status_code == 409 and taken.json["error"]["code"] == "conflict"
+    bad = client.post("/api/v1/invite-links", json={"name": " ", "source": "a b"}, headers=admin)
+    assert bad.status_code == 422 and set(bad.json["error"]["details"]) == {"name", "source"}
+    for tg_id in (31, 32, 33):
+        _subscribe(client, tg_id, source=link["source"])
+    _subscribe(client, 33, source="tg-channel")  # came back through another link: still brought by the first
+    client.post("/api/v1/users/32/unsubscribe", headers=bot_headers(32))
+    listed = client.get("/api/v1/invite-links", headers=admin).json
+    assert [(x["source"], x["brought"], x["active"]) for x in listed] == [
+        ("tg-channel", 0, 0),
+        (link["source"], 3, 2),
+    ]
+    assert client.get("/api/v1/invite-links", headers=moderator).status_code == 403
+    assert client.delete(f"/api/v1/invite-links/{link['id']}", headers=admin).status_code == 204
+    assert client.delete(f"/api/v1/invite-links/{link['id']}", headers=admin).status_code == 404
+    assert client.get("/api/v1/users/31", headers=admin).json["first_source"] == link["source"]
