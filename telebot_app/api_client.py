@@ -139,6 +139,20 @@ class ApiClient:
         params = {key: value for key, value in (("role", role), ("status", status)) if value}
         return self._request("GET", "/users", actor, params=params, idempotent=True)
 
+    def change_tags(self, actor: int, tg_ids: list[int], add: list[str], remove: list[str]) -> dict:
+        """Add and remove tags of many users at once: {"changed", "missing"}."""
+        body = {"tg_ids": tg_ids, "add": add, "remove": remove}
+        return self._request("POST", "/users/tags", actor, json=body, idempotent=True)
+
+    # Invite links
+    def list_invite_links(self, actor: int) -> list[dict]:
+        """The invite links, newest first, with whom each brought."""
+        return self._request("GET", "/invite-links", actor, idempotent=True)
+
+    def create_invite_link(self, actor: int, name: str) -> dict:
+        """A new invite link, its source made from the name (never retried: a repeat makes a second link)."""
+        return self._request("POST", "/invite-links", actor, json={"name": name}, idempotent=False)
+
     # Mailings
     def validate(self, actor: int, draft: dict) -> dict[str, list[dict]]:
         """The message rules' verdict on (part of) a draft: {field: [problems]}, empty when valid."""
@@ -149,6 +163,10 @@ class ApiClient:
         """A text read as `text_format` and judged: errors, the HTML it becomes and the format used."""
         draft = {"text": text, "media": media, "text_format": text_format}
         return self._request("POST", "/mailings/validate", actor, json=draft, idempotent=True)
+
+    def audience(self, actor: int, segment: dict | None) -> dict:
+        """How many active subscribers a segment holds now, and all of them: {"count", "total", "segment"}."""
+        return self._request("POST", "/mailings/audience", actor, json={"segment": segment}, idempotent=True)
 
     def create_mailing(self, actor: int, draft: dict, key: str) -> dict:
         """Schedule a new mailing; `key` (the API's Idempotency-Key) makes repeating it safe."""

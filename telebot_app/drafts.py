@@ -23,6 +23,7 @@ def new_draft() -> dict:
         "send_now": False,
         "buttons": [],
         "media": None,
+        "segment": None,
         "pending_button": None,
     }
 
@@ -39,6 +40,7 @@ def draft_from_mailing(mailing: dict) -> dict:
         send_at=mailing["send_at"],
         buttons=[{"text": b["text"], "url": b["url"]} for b in mailing.get("buttons") or []],
         media=mailing.get("media"),
+        segment=mailing.get("segment"),
     )
     return draft
 

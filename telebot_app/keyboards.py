@@ -31,6 +31,7 @@ def admin_menu(t: Text, role: str) -> InlineKeyboardMarkup:
     rows = [[_button(t("btn_mailings"), "am:list")], [_button(t("btn_new_mailing"), "am:new")]]
     if role == "admin":
         rows.insert(0, [_button(t("btn_roles"), "am:roles")])
+        rows.append([_button(t("btn_invite_links"), "am:links"), _button(t("btn_tag_users"), "am:tags")])
     return _markup(*rows)
 
 
@@ -119,10 +120,26 @@ def constructor_menu(t: Text, draft: dict) -> InlineKeyboardMarkup:
     return _markup(
         buttons_row,
         media_row,
+        [b("btn_audience", "aud")],
         [b("btn_change_name", "name"), b("btn_change_text", "text"), b("btn_change_time", "time")],
         [b("btn_preview", "preview")],
         [b("btn_save", "save"), b("btn_exit", "exit")],
     )
+
+
+def audience_choice(t: Text, draft: dict) -> InlineKeyboardMarkup:
+    """Everyone, or pick the audience by tags and language; or back to the menu."""
+    d = draft["id"]
+    return _markup(
+        [_button(t("btn_audience_everyone"), f"cm:{d}:audall")],
+        [_button(t("btn_audience_pick"), f"cm:{d}:audpick")],
+        [_button(t("btn_back"), f"cm:{d}:menu")],
+    )
+
+
+def invite_links(t: Text) -> InlineKeyboardMarkup:
+    """Under the list of invite links: make a new one."""
+    return _markup([_button(t("btn_new_link"), "il:new")])
 
 
 def constructor_confirm(t: Text, draft: dict, yes_key: str, action: str) -> InlineKeyboardMarkup:

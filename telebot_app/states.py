@@ -15,6 +15,18 @@ class Browser(StatesGroup):
     goto = State()
 
 
+class InviteLinks(StatesGroup):
+    """An admin is naming a new invite link."""
+
+    name = State()
+
+
+class Tagging(StatesGroup):
+    """An admin is to send a CSV of users' tags."""
+
+    csv = State()
+
+
 class Constructor(StatesGroup):
     """An admin is composing a mailing."""
 
@@ -25,6 +37,7 @@ class Constructor(StatesGroup):
     button_text = State()
     button_url = State()
     media = State()
+    audience = State()
 
 
 DRAFT_INPUT_STATES = [Constructor.name, Constructor.text, Constructor.send_time]
@@ -34,11 +47,14 @@ QUESTIONS = frozenset(
     for state in (
         RoleChange.target,
         Browser.goto,
+        InviteLinks.name,
+        Tagging.csv,
         Constructor.name,
         Constructor.text,
         Constructor.send_time,
         Constructor.button_text,
         Constructor.button_url,
         Constructor.media,
+        Constructor.audience,
     )
 )

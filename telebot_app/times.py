@@ -65,3 +65,9 @@ def show_decimal(value: float, language: str) -> str:
     """One decimal place, with a decimal comma in Russian (as the engine's messages write numbers)."""
     shown = f"{value:.1f}"
     return shown.replace(".", ",") if language == "ru" else shown
+
+
+def show_count(value: int, language: str) -> str:
+    """A whole number with its thousands grouped: 1,240 in English, 1 240 in Russian."""
+    shown = f"{value:,}"
+    return shown.replace(",", "\u00a0") if language == "ru" else shown

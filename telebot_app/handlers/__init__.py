@@ -4,16 +4,19 @@ from telebot import TeleBot
 
 from telebot_app.handlers import (
     admin_menu,
+    audience,
     browser,
     buttons,
     constructor,
     control,
     dialog,
     fallback,
+    invite_links,
     media,
     roles,
     saving,
     subscription,
+    tagging,
 )
 
 # Commands first (they work from any dialog), then the dialogs' callbacks and inputs, then the catch-alls.
@@ -22,11 +25,14 @@ ORDER = (
     subscription,
     admin_menu,
     roles,
+    invite_links,
+    tagging,
     browser,
     control,
     media,  # before the constructor: its caption offer takes a captioned file at the text question
     constructor,
     buttons,
+    audience,
     saving,
     fallback,
 )

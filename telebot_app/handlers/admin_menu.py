@@ -1,11 +1,12 @@
-"""/adminmenu: change roles (admins), scheduled mailings, a new mailing and one's reports (all staff)."""
+"""/adminmenu: roles, invite links and tags (admins); scheduled mailings, a new mailing and one's reports
+(all staff)."""
 
 from telebot import TeleBot
 from telebot.types import CallbackQuery, Message
 
 from telebot_app import keyboards
 from telebot_app.context import Context
-from telebot_app.handlers import browser, constructor, roles
+from telebot_app.handlers import browser, constructor, invite_links, roles, tagging
 from telebot_app.handlers.filters import prefix
 
 
@@ -25,11 +26,15 @@ def switch_reports(ctx: Context, wants: bool) -> None:
 
 
 def menu_pressed(call: CallbackQuery, ctx: Context) -> None:
-    """am:roles, am:list, am:new, am:reports:on, am:reports:off."""
+    """am:roles, am:links, am:tags, am:list, am:new, am:reports:on, am:reports:off."""
     ctx.require_staff()
     action = call.data.split(":", 1)[1]
     if action == "roles":
         roles.ask_target(ctx)
+    elif action == "links":
+        invite_links.show_links(ctx)
+    elif action == "tags":
+        tagging.ask_file(ctx)
     elif action == "list":
         browser.show_page(ctx, 1)
     elif action == "new":

@@ -7,6 +7,7 @@ from telebot_app import keyboards
 from telebot_app.api_client import ApiError, ApiUnavailable
 from telebot_app.context import Context
 from telebot_app.handlers import constructor
+from telebot_app.handlers.audience import audience_text
 from telebot_app.handlers.control import run_action
 from telebot_app.handlers.filters import number, prefix, register_answer
 from telebot_app.problems import refusal_text
@@ -77,6 +78,8 @@ def _control_text(ctx: Context, mailing: dict, number: int, total: int) -> str:
             status=ctx.t(f"mstatus_{mailing['status']}"),
         )
     ]
+    if mailing["status"] == "scheduled":
+        lines.append(ctx.t("audience_line", audience=audience_text(ctx, mailing.get("segment"))))
     if mailing["status"] in ("sending", "paused"):
         lines.append(_progress(ctx, mailing["id"]))
     return Markup("\n".join(lines))

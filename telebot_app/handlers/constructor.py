@@ -14,6 +14,7 @@ from telebot_app.context import Context
 from telebot_app.drafts import draft_from_mailing, has_schedule, new_draft
 from telebot_app.handlers.filters import prefix, register_answer
 from telebot_app.problems import field_lines, problem_lines, problem_text
+from telebot_app.segments import describe
 from telebot_app.states import Constructor
 from telebot_app.texts import Markup
 from telebot_app.times import NotATime, parse_send_time, show_time
@@ -139,6 +140,7 @@ def _summary(ctx: Context, draft: dict) -> str:
         else ctx.t("menu_title_new"),
         name=draft.get("name") or "—",
         send_at=when(ctx, draft),
+        audience=describe(ctx.t, draft.get("segment"), lambda moment: show_time(moment, ctx.zone)),
         text=shown,
         buttons=Markup(buttons) if buttons else ctx.t("menu_none"),
         media=ctx.t(f"media_{media['type']}") if media else ctx.t("menu_none"),

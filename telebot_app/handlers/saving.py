@@ -55,6 +55,9 @@ def _save(ctx: Context, draft: dict) -> None:
         "buttons": draft.get("buttons") or [],
         "media": draft.get("media"),
     }
+    # A draft kept from before audiences has no "segment": saving it leaves the mailing's as it was.
+    if "segment" in draft:
+        body["segment"] = draft["segment"]
     if draft.get("send_now"):
         body["send_at"] = (datetime.now(UTC) + NOW_MARGIN).isoformat()
     elif draft.get("send_at") != draft.get("original_send_at") or draft.get("mailing_id") is None:

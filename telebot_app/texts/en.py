@@ -23,7 +23,7 @@ TEXTS = {
     "/cancel — leave the current dialog\n/start, /stop — subscribe, unsubscribe\n/help — this list",
     "help_admin": "<b>What you can do</b> (admin)\n/newmailing — compose a mailing\n"
     "/adminmenu — change users' roles; scheduled mailings: view, edit, delete, send now, pause, resume; "
-    "turn mailing reports on or off\n"
+    "turn mailing reports on or off; invite links; tag users from a CSV\n"
     "/cancel — leave the current dialog\n/start, /stop — subscribe, unsubscribe\n/help — this list",
     # General
     "refused": "Sorry, this is only for admins and moderators.",
@@ -147,7 +147,8 @@ TEXTS = {
     "use_menu": "Please use the buttons below (or /cancel).",
     "menu_title_new": "New mailing",
     "menu_title_edit": "Editing mailing {mailing_id}",
-    "menu_summary": "<b>{title}</b>\nName: <b>{name}</b>\nSend time: {send_at}\nMedia: {media}\n"
+    "menu_summary": "<b>{title}</b>\nName: <b>{name}</b>\nSend time: {send_at}\nAudience: {audience}\n"
+    "Media: {media}\n"
     "Buttons:\n{buttons}\n\nText:\n<code>{text}</code>",
     "menu_button_line": "{number}. {text} → {url}",
     "menu_more_buttons": "…and {count} more",
@@ -397,4 +398,64 @@ TEXTS = {
     "problem_rate_limited": "Too many attempts. Please try again later.",
     "problem_internal_error": "Something went wrong in the service. Please try again.",
     "problem_unavailable": "The service is unavailable right now. Please try again shortly.",
+    # Invite links
+    "btn_invite_links": "🔗 Invite links",
+    "invite_links_title": "<b>Invite links</b> ({count})",
+    "invite_links_none": "<b>Invite links</b>\nThere are none yet. A link counts who subscribed through it: "
+    "make one with “➕ New link”.",
+    "invite_link_line": "<b>{name}</b>\n{url}\nbrought {brought}, active {active}",
+    "invite_links_more": "…and {count} more",
+    "btn_new_link": "➕ New link",
+    "ask_link_name": "Send the new link's name (only staff see it), e.g. “Spring flyer”. /cancel stops.",
+    "link_name_blank": "The name cannot be blank: send a few words about where the link will be used.",
+    "link_refused": "The link was not made:\n{errors}\nSend another name, or /cancel.",
+    "link_created": "✅ Link made: <b>{name}</b>\n{url}\nShare it: everyone who subscribes through it is "
+    "counted under /adminmenu → Invite links.",
+    # Tagging users from a CSV
+    "btn_tag_users": "🏷 Tag users (CSV)",
+    "ask_tags_csv": "Send a CSV file with lines <code>tg_id,tag</code> (e.g. <code>123456789,vip</code>): "
+    "each user gets the tag. A first line <code>tg_id,tag</code> is skipped. /cancel stops.",
+    "tags_csv_not_file": "Please send the CSV as a file (or /cancel).",
+    "tags_csv_too_big": "The file is too large: at most {limit} KB. Split it and send the parts.",
+    "tags_csv_not_text": "This file is not UTF-8 text: save it as CSV (UTF-8) and send it again.",
+    "tags_csv_bad_line": "Line {line}: {problem}\nFix the file and send it again, or /cancel.",
+    "csv_problem_columns": "expected two values, tg_id,tag; found {count}.",
+    "csv_problem_tg_id": "“{value}” is not a Telegram id (digits).",
+    "csv_problem_tag": "“{value}” is not a tag: 1–64 letters, digits, _ - : or . (no spaces).",
+    "tags_csv_empty": "The file has no lines tg_id,tag. Send another one, or /cancel.",
+    "tags_csv_too_many": "The file has {count} lines; at most {limit} at a time.",
+    "tags_csv_done": "✅ Done: {lines} lines read, {changed} tag changes made.",
+    "tags_csv_missing": "Unknown ids (they never wrote to the bot), skipped: {ids}",
+    "tags_csv_missing_more": " …and {count} more",
+    # A mailing's audience
+    "btn_audience": "👥 Audience",
+    "audience_all": "everyone",
+    "audience_everyone": "everyone ({total})",
+    "audience_some": "to {count} of {total} — {who}",
+    "audience_line": "Audience: {audience}",
+    "audience_choice": "<b>Audience</b>: {audience}\n\nWho gets this mailing: every subscriber, or some of "
+    "them by tags and language?",
+    "btn_audience_everyone": "👥 Everyone",
+    "btn_audience_pick": "🎯 Pick by tags and language",
+    "ask_segment": "Send who gets it, e.g. <code>tags: vip, clients; language: ru</code>\n"
+    "<code>tags:</code> — subscribers with any of these tags; <code>language:</code> — the language of "
+    "their Telegram (<code>ru</code>, <code>en</code>…). Either one, or both.",
+    "audience_set_everyone": "The mailing goes to everyone",
+    "segment_no_colon": "“{clause}” has no colon: write <code>tags: vip</code> or <code>language: ru</code>.",
+    "segment_unknown_key": "I know only <code>tags:</code> and <code>language:</code>, not “{name}”.",
+    "segment_no_values": "Nothing follows “{name}:”.",
+    "segment_bad_tag": "“{tag}” is not a tag: 1–64 letters, digits, _ - : or . (no spaces).",
+    "segment_bad_language": "“{language}” is not a language code: 2 or 3 letters, such as ru or en.",
+    "segment_blank": "There is nothing to read: write e.g. <code>tags: vip; language: ru</code>.",
+    "seg_languages": "language {values}",
+    "seg_tags_any": "tag {values}",
+    "seg_tags_all": "tags {values}",
+    "seg_tags_none": "without tags {values}",
+    "seg_roles": "role {values}",
+    "seg_sources": "came via {values}",
+    "seg_subscribed_after": "subscribed from {moment}",
+    "seg_subscribed_before": "subscribed before {moment}",
+    "seg_or": " or ",
+    "seg_and": " and ",
+    "seg_comma": ", ",
 }

@@ -23,7 +23,8 @@ TEXTS = {
     "/cancel — выйти из текущего диалога\n/start, /stop — подписаться, отписаться\n/help — этот список",
     "help_admin": "<b>Что можно сделать</b> (администратор)\n/newmailing — создать рассылку\n"
     "/adminmenu — роли пользователей; запланированные рассылки: просмотр, правка, удаление, отправка сейчас, "
-    "пауза, продолжение; включение и выключение отчётов о рассылках\n/cancel — выйти из текущего диалога\n"
+    "пауза, продолжение; включение и выключение отчётов о рассылках; пригласительные ссылки; метки "
+    "пользователей из CSV\n/cancel — выйти из текущего диалога\n"
     "/start, /stop — подписаться, отписаться\n/help — этот список",
     # Общее
     "refused": "Извините, это доступно только администраторам и модераторам.",
@@ -150,7 +151,8 @@ TEXTS = {
     "use_menu": "Пожалуйста, пользуйтесь кнопками ниже (или /cancel).",
     "menu_title_new": "Новая рассылка",
     "menu_title_edit": "Изменение рассылки {mailing_id}",
-    "menu_summary": "<b>{title}</b>\nНазвание: <b>{name}</b>\nВремя отправки: {send_at}\nВложение: {media}\n"
+    "menu_summary": "<b>{title}</b>\nНазвание: <b>{name}</b>\nВремя отправки: {send_at}\n"
+    "Аудитория: {audience}\nВложение: {media}\n"
     "Кнопки:\n{buttons}\n\nТекст:\n<code>{text}</code>",
     "menu_button_line": "{number}. {text} → {url}",
     "menu_more_buttons": "…и ещё {count}",
@@ -391,4 +393,68 @@ TEXTS = {
     "problem_rate_limited": "Слишком много попыток. Попробуйте позже.",
     "problem_internal_error": "В сервисе что-то пошло не так. Попробуйте ещё раз.",
     "problem_unavailable": "Сервис сейчас недоступен. Попробуйте чуть позже.",
+    # Пригласительные ссылки
+    "btn_invite_links": "🔗 Пригласительные ссылки",
+    "invite_links_title": "<b>Пригласительные ссылки</b> ({count})",
+    "invite_links_none": "<b>Пригласительные ссылки</b>\nПока нет ни одной. Ссылка считает, кто подписался "
+    "по ней: создайте её кнопкой «➕ Новая ссылка».",
+    "invite_link_line": "<b>{name}</b>\n{url}\nпривела {brought}, активны {active}",
+    "invite_links_more": "…и ещё {count}",
+    "btn_new_link": "➕ Новая ссылка",
+    "ask_link_name": "Пришлите название новой ссылки (его видят только сотрудники), например «Весенняя "
+    "листовка». /cancel — отмена.",
+    "link_name_blank": "Название не может быть пустым: напишите пару слов о том, где будет ссылка.",
+    "link_refused": "Ссылка не создана:\n{errors}\nПришлите другое название или /cancel.",
+    "link_created": "✅ Ссылка создана: <b>{name}</b>\n{url}\nРаспространяйте её: все, кто подпишется "
+    "по ней, учитываются в /adminmenu → Пригласительные ссылки.",
+    # Метки пользователей из CSV
+    "btn_tag_users": "🏷 Метки из CSV",
+    "ask_tags_csv": "Пришлите CSV-файл со строками <code>tg_id,tag</code> (например, "
+    "<code>123456789,vip</code>): каждый пользователь получит метку. Первая строка <code>tg_id,tag</code> "
+    "пропускается. /cancel — отмена.",
+    "tags_csv_not_file": "Пришлите CSV файлом (или /cancel).",
+    "tags_csv_too_big": "Файл слишком большой: не больше {limit} КБ. Разделите его и пришлите по частям.",
+    "tags_csv_not_text": "Это не текст в UTF-8: сохраните файл как CSV (UTF-8) и пришлите снова.",
+    "tags_csv_bad_line": "Строка {line}: {problem}\nИсправьте файл и пришлите снова или /cancel.",
+    "csv_problem_columns": "нужно два значения, tg_id,tag; здесь {count}.",
+    "csv_problem_tg_id": "«{value}» — не Telegram id (нужны цифры).",
+    "csv_problem_tag": "«{value}» — не метка: 1–64 буквы, цифры, _ - : или . (без пробелов).",
+    "tags_csv_empty": "В файле нет строк tg_id,tag. Пришлите другой или /cancel.",
+    "tags_csv_too_many": "В файле строк: {count}; за раз можно не больше {limit}.",
+    "tags_csv_done": "✅ Готово: прочитано строк — {lines}, изменено меток — {changed}.",
+    "tags_csv_missing": "Неизвестные id (не писали боту), пропущены: {ids}",
+    "tags_csv_missing_more": " …и ещё {count}",
+    # Аудитория рассылки
+    "btn_audience": "👥 Аудитория",
+    "audience_all": "все подписчики",
+    "audience_everyone": "все ({total})",
+    "audience_some": "{count} из {total} — {who}",
+    "audience_line": "Аудитория: {audience}",
+    "audience_choice": "<b>Аудитория</b>: {audience}\n\nКому отправить рассылку: всем подписчикам или части "
+    "из них — по меткам и языку?",
+    "btn_audience_everyone": "👥 Всем",
+    "btn_audience_pick": "🎯 Выбрать по меткам и языку",
+    "ask_segment": "Пришлите, кому отправить, например: <code>метки: vip, clients; язык: ru</code>\n"
+    "<code>метки:</code> — подписчики с любой из этих меток; <code>язык:</code> — язык их Telegram "
+    "(<code>ru</code>, <code>en</code>…). Можно одно или оба; <code>tags:</code> и <code>language:</code> "
+    "тоже подходят.",
+    "audience_set_everyone": "Рассылка уйдёт всем",
+    "segment_no_colon": "В «{clause}» нет двоеточия: напишите <code>метки: vip</code> или "
+    "<code>язык: ru</code>.",
+    "segment_unknown_key": "Я понимаю только <code>метки:</code> и <code>язык:</code>, а не «{name}».",
+    "segment_no_values": "После «{name}:» ничего нет.",
+    "segment_bad_tag": "«{tag}» — не метка: 1–64 буквы, цифры, _ - : или . (без пробелов).",
+    "segment_bad_language": "«{language}» — не код языка: 2–3 буквы, например ru или en.",
+    "segment_blank": "Тут нечего читать: напишите, например, <code>метки: vip; язык: ru</code>.",
+    "seg_languages": "язык {values}",
+    "seg_tags_any": "метка {values}",
+    "seg_tags_all": "метки {values}",
+    "seg_tags_none": "без меток {values}",
+    "seg_roles": "роль {values}",
+    "seg_sources": "пришли по ссылке {values}",
+    "seg_subscribed_after": "подписались с {moment}",
+    "seg_subscribed_before": "подписались до {moment}",
+    "seg_or": " или ",
+    "seg_and": " и ",
+    "seg_comma": ", ",
 }
