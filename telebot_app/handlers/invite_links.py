@@ -15,6 +15,8 @@ from telebot_app.times import show_count
 
 # The list must stay within Telegram's 4096 characters: the newest links are shown.
 LINKS_SHOWN = 20
+# Characters people send for a message that looks empty (Telegram refuses a message of spaces only).
+INVISIBLE = frozenset("\u2800\u200b\u200c\u200d\u2060\ufeff\u3164")
 
 
 def link_url(ctx: Context, source: str) -> str:
@@ -58,7 +60,7 @@ def name_given(message: Message, ctx: Context) -> None:
     """The new link's name: make the link and show it; a refusal is told and the name asked again."""
     ctx.require_admin()
     name = (message.text or "").strip()
-    if not name:
+    if all(character.isspace() or character in INVISIBLE for character in name):
         ctx.reply("link_name_blank")
         return
     try:

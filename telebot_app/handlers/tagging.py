@@ -47,6 +47,7 @@ def read_lines(text: str) -> list[tuple[int, str]]:
     Commas separate the two values, or semicolons when the first line has them and no comma (as
     spreadsheets in some locales save CSV).
     """
+    text = text.removeprefix("\ufeff")
     first = text.split("\n", 1)[0]
     delimiter = ";" if ";" in first and "," not in first else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)

@@ -129,6 +129,12 @@ class Player:
         """Send a generated file of `kind` (with a caption)."""
         return self._new_after(lambda: self.sandbox.send_media(self.id, kind, caption=caption))
 
+    def send_file(self, content: bytes, file_name: str) -> list[dict]:
+        """Send `content` as a document named `file_name`."""
+        return self._new_after(
+            lambda: self.sandbox.send_media(self.id, "document", content=content, file_name=file_name)
+        )
+
     def send_album(
         self, kinds: list[str], group: str = "album-1", caption: str | None = None
     ) -> tuple[list[dict], list[dict]]:

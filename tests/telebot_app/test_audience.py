@@ -23,7 +23,10 @@ def test_typed_audiences_read_or_say_why():
         "tags_any": ["vip", "clients"],
         "languages": ["ru"],
     }
-    assert parse_segment("метки: клиенты vip\nязык: ru") == {"tags_any": ["клиенты", "vip"], "languages": ["ru"]}
+    assert parse_segment("метки: клиенты vip\nязык: ru") == {
+        "tags_any": ["клиенты", "vip"],
+        "languages": ["ru"],
+    }
     for typed, key in (
         ("vip", "segment_no_colon"),
         ("colour: red", "segment_unknown_key"),
