@@ -14,14 +14,16 @@ from webapi import jobs
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("webapi", "workers", "telebot_app", "telegram_sandbox")
 # What the bot legitimately shares with the backend: settings, logging with secrets redacted, the
-# minting of its own short-lived API tokens (with the shared JWT secret), and the bot token's one
-# rate limiter (a 429 wait holds replies and mailings alike).
+# minting of its own short-lived API tokens (with the shared JWT secret), the bot token's one
+# rate limiter (a 429 wait holds replies and mailings alike), and what a tag and a language code are
+# (so the bot names the very line or word of a typed audience or a CSV the API would refuse).
 SHARED_WITH_THE_BOT = {
     "webapi.settings",
     "webapi.logs",
     "webapi.tokens",
     "webapi.telegram.rate_limiter",
     "webapi.role_notices",
+    "webapi.segments",
 }
 # The tools around the backend for a machine with only Python (`make run`) start the sandbox.
 MAY_IMPORT_THE_SANDBOX = {"webapi.local.stack"}
