@@ -357,6 +357,7 @@ def register(bot: TeleBot) -> None:
             Constructor.send_time,
             Constructor.button_text,
             Constructor.button_url,
+            Constructor.audience,
         ],
         content_types=[kind for kind in util.content_type_media if kind != "text"],
         chat_types=["private"],

@@ -33,7 +33,7 @@ from telebot.types import InlineKeyboardButton, InlineKeyboardMarkup
 from telebot_app.bot import STATE_PREFIX
 from telebot_app.context import Refused
 from telebot_app.handlers.media import ACCEPTED
-from telebot_app.states import QUESTIONS, Browser, Constructor, RoleChange
+from telebot_app.states import QUESTIONS, Browser, Constructor, InviteLinks, RoleChange, Tagging
 from tests.telebot_app.conftest import ADMIN_ID
 from tests.telebot_app.test_constructor import send_time
 
@@ -42,7 +42,11 @@ SUBSCRIBER_ID = 61_002
 TARGET_ID = 61_003  # whose role the admin's role dialog changes; no actor, so nobody's rights move
 STRANGER_IDS = itertools.count(62_000)
 DRAFT_PREFIX = "rassylka:bot:draft:"
-KNOWN_STATES = {state.name for group in (RoleChange, Browser, Constructor) for state in group.state_list()}
+KNOWN_STATES = {
+    state.name
+    for group in (RoleChange, Browser, Constructor, InviteLinks, Tagging)
+    for state in group.state_list()
+}
 DRAFT_FIELDS = {
     "id",
     "mailing_id",
@@ -54,6 +58,7 @@ DRAFT_FIELDS = {
     "send_now",
     "buttons",
     "media",
+    "segment",
     "pending_button",
 }
 OPTIONAL_DRAFT_FIELDS = {"conflict_version", "save_key", "offer"}
