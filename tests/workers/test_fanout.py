@@ -216,3 +216,24 @@ def test_a_segment_changed_after_the_audience_went_in_is_fanned_out_anew(
         assert delivery_ledger.start(m, force=True)
         db.session.commit()
     assert ledger.rows(m) == [] and _cursor(ledger, m) is None
+
+
+def test_the_chunk_that_completes_a_fan_out_brings_the_ledger_s_statistics_up_to_date(
+    app, subscribers, new_mailing, ledger, wait_for
+):
+    def analyzed():
+        return ledger.sql(
+            "SELECT coalesce(last_analyze, 'epoch') FROM pg_stat_user_tables WHERE relname = 'deliveries'"
+        )[0][0]
+
+    subscribers(20)
+    m = new_mailing()["id"]
+    before = analyzed()
+    with app.app_context():
+        assert delivery_ledger.start(m, force=True, first_chunk=5)
+        db.session.commit()
+        assert delivery_ledger.fan_out_chunk(db.engine, m, size=10) == 10
+        assert analyzed() == before  # not while rows are still to come
+        assert delivery_ledger.fan_out_chunk(db.engine, m, size=10) == 6
+    # Planned without them, marking rows `sending` by id would scan the whole mailing.
+    wait_for(lambda: analyzed() > before, 10, "deliveries to be analyzed")

@@ -35,6 +35,7 @@ FIRST_CHUNK = 1_000
 CHUNK = 50_000
 NOTHING_YET = -(2**63)  # the fan-out cursor before the first user id
 FANOUT_LOCK = 0x52_46  # advisory lock class of one mailing's fan-out ("RF")
+BUSY = -2  # another driver holds the mailing's fan-out lock
 
 LEASE_EXPIRED = "lease expired: the worker stopped mid-send, so it may or may not have been delivered"
 
@@ -146,14 +147,29 @@ def fan_out_chunk(engine: Engine, mailing_id: int, size: int = CHUNK) -> int | N
     """Add the next `size` active users' rows to a mailing being fanned out, in one transaction.
 
     Returns how many users the chunk covered, 0 when another driver is fanning this mailing out
-    right now, and None when there is nothing left to fan out (or the mailing stopped).
+    right now, and None when there is nothing left to fan out (or the mailing stopped). The chunk
+    that completes the fan-out has the ledger's statistics brought up to date (`ANALYZE`).
     """
+    covered = _fan_out_locked(engine, mailing_id, size)
+    if covered == BUSY:
+        return 0
+    if covered is not None and covered < size:
+        # A large audience just went in: planned with statistics from before it, marking a batch
+        # of rows `sending` by id scanned the whole mailing (200 ms a batch at 1,000,000 rows,
+        # every slot missed) until autovacuum, if it runs at all, analyzed the table.
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE deliveries"))
+            conn.commit()
+    return covered
+
+
+def _fan_out_locked(engine: Engine, mailing_id: int, size: int) -> int | None:
     with engine.connect() as conn, conn.begin() as transaction:
         if not conn.execute(
             text("SELECT pg_try_advisory_xact_lock(:k, (:m % 2147483647)::int)"),
             {"k": FANOUT_LOCK, "m": mailing_id},
         ).scalar():
-            return 0
+            return BUSY
         cursor = conn.execute(
             text(
                 "SELECT fanout_cursor FROM mailings "
