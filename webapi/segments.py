@@ -60,34 +60,30 @@ def normalized(segment: dict | None) -> dict | None:
     return stored or None
 
 
+def _source_tags(sources: list[str]) -> list[str]:
+    return [source_tag(source) for source in sources]
+
+
+# Each condition: the segment's key, its SQL (with the bind parameter `seg_<key>`) and how its
+# value binds.
+_CONDITIONS = (
+    ("languages", "lower(split_part(language_code, '-', 1)) = ANY(CAST(:seg_languages AS text[]))", list),
+    ("roles", "role = ANY(CAST(:seg_roles AS text[]))", list),
+    ("tags_any", "tags && CAST(:seg_tags_any AS varchar(64)[])", list),
+    ("tags_all", "tags @> CAST(:seg_tags_all AS varchar(64)[])", list),
+    ("tags_none", "NOT (tags && CAST(:seg_tags_none AS varchar(64)[]))", list),
+    ("sources", "tags && CAST(:seg_sources AS varchar(64)[])", _source_tags),
+    ("subscribed_after", "subscribed_at >= CAST(:seg_subscribed_after AS timestamptz)", str),
+    ("subscribed_before", "subscribed_at < CAST(:seg_subscribed_before AS timestamptz)", str),
+)
+
+
 def condition(segment: dict | None) -> tuple[str, dict]:
     """The segment as a SQL condition on `users` (columns unqualified) and its bind parameters."""
-    if not segment:
-        return "TRUE", {}
     parts: list[str] = []
     params: dict = {}
-    if segment.get("languages"):
-        parts.append("lower(split_part(language_code, '-', 1)) = ANY(CAST(:seg_languages AS text[]))")
-        params["seg_languages"] = list(segment["languages"])
-    if segment.get("roles"):
-        parts.append("role = ANY(CAST(:seg_roles AS text[]))")
-        params["seg_roles"] = list(segment["roles"])
-    if segment.get("tags_any"):
-        parts.append("tags && CAST(:seg_tags_any AS varchar(64)[])")
-        params["seg_tags_any"] = list(segment["tags_any"])
-    if segment.get("tags_all"):
-        parts.append("tags @> CAST(:seg_tags_all AS varchar(64)[])")
-        params["seg_tags_all"] = list(segment["tags_all"])
-    if segment.get("tags_none"):
-        parts.append("NOT (tags && CAST(:seg_tags_none AS varchar(64)[]))")
-        params["seg_tags_none"] = list(segment["tags_none"])
-    if segment.get("sources"):
-        parts.append("tags && CAST(:seg_sources AS varchar(64)[])")
-        params["seg_sources"] = [source_tag(source) for source in segment["sources"]]
-    if segment.get("subscribed_after"):
-        parts.append("subscribed_at >= CAST(:seg_after AS timestamptz)")
-        params["seg_after"] = segment["subscribed_after"]
-    if segment.get("subscribed_before"):
-        parts.append("subscribed_at < CAST(:seg_before AS timestamptz)")
-        params["seg_before"] = segment["subscribed_before"]
-    return (" AND ".join(f"({part})" for part in parts) or "TRUE"), params
+    for key, sql, bind in _CONDITIONS:
+        if segment and segment.get(key):
+            parts.append(f"({sql})")
+            params[f"seg_{key}"] = bind(segment[key])
+    return " AND ".join(parts) or "TRUE", params
