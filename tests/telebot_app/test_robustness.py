@@ -208,6 +208,9 @@ QUESTION_TEXTS = {
     Constructor.button_text.name: "Send the label of button",
     Constructor.button_url.name: "Send the link for",
     Constructor.media.name: "Send one photo",
+    InviteLinks.name.name: "Send the new link's name",
+    Tagging.csv.name: "Send a CSV file with lines",
+    Constructor.audience.name: "Send who gets it",
 }
 ALBUM_NOTE = ("one attachment", "одно вложение")
 # In a state the admin mostly answers (text) or presses; the rest comes now and then.
