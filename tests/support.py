@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import subprocess
 import sys
@@ -73,3 +74,58 @@ def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout)
+
+
+# The error Telegram gives for each way of not reaching someone, as the ledger records it.
+LEDGER_ERRORS = {
+    "blocked": "Forbidden: bot was blocked by the user",
+    "failed": "Bad Request: chat not found",
+    "unknown": "no answer in time (ReadTimeoutError)",
+}
+
+
+def sent_mailing(
+    app, mailing_id: int, status: str = "finished", seconds: float = 100, start_id: int = 30_000_000, **counts
+) -> None:
+    """Make a saved mailing one that went out `seconds` long: ledger rows of `counts` per status for
+    users from `start_id` on (created when missing), its times, and its counts kept as its finish keeps
+    them (`status` finished or cancelled)."""
+    from sqlalchemy import text
+
+    from webapi.extensions import db
+
+    with app.app_context():
+        next_id = start_id
+        for delivery_status, n in counts.items():
+            last = next_id + n - 1
+            db.session.execute(
+                text(
+                    "INSERT INTO users (tg_id, first_name, role, status) SELECT g, 'S', 'subscriber',"
+                    " 'active' FROM generate_series(:a, :b) g ON CONFLICT DO NOTHING"
+                ),
+                {"a": next_id, "b": last},
+            )
+            db.session.execute(
+                text(
+                    "INSERT INTO deliveries (mailing_id, user_id, chat_id, status, attempts, last_error) "
+                    "SELECT :m, g, g, :s, 1, :e FROM generate_series(:a, :b) g"
+                ),
+                {
+                    "m": mailing_id,
+                    "s": delivery_status,
+                    "e": LEDGER_ERRORS.get(delivery_status),
+                    "a": next_id,
+                    "b": last,
+                },
+            )
+            next_id = last + 1
+        db.session.execute(
+            text(
+                "UPDATE mailings SET status = :s, started_at = now() - make_interval(secs => :d + 60),"
+                " finished_at = now() - interval '60 seconds', report_sent_at = now(),"
+                " delivery_counts = CAST(:counts AS jsonb) WHERE id = :m"
+            ),
+            {"m": mailing_id, "s": status, "d": seconds, "counts": json.dumps(counts)},
+        )
+        db.session.commit()
+        db.session.remove()

@@ -125,10 +125,10 @@ class DeliveriesPruned(Conflict):
 
     code = "deliveries_pruned"
 
-    def __init__(self, pruned_at: str):
+    def __init__(self, pruned_at: str, consequence: str = "nothing can be sent again"):
         super().__init__(
             "This mailing's per-recipient deliveries were removed after the retention period "
-            "(DELIVERY_RETENTION_DAYS); its counts are kept, but nothing can be sent again.",
+            f"(DELIVERY_RETENTION_DAYS); its counts are kept, but {consequence}.",
             {"pruned_at": pruned_at},
         )
 

@@ -124,3 +124,16 @@ def test_each_request_is_its_own_caller_within_one_app_context(app, client, admi
     with app.app_context():
         assert client.get("/api/v1/users/1001", headers=admin).status_code == 200
         assert client.get("/api/v1/users/1001", headers=subscriber).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/api/v1/mailings/1/duplicate"), ("GET", "/api/v1/mailings/1/not-reached")],
+)
+@pytest.mark.parametrize("case", ["none", "expired", "other key"])
+def test_a_mailing_s_copy_and_its_not_reached_list_need_a_valid_token(client, admin, method, path, case):
+    headers = {} if case == "none" else {"Authorization": f"Bearer {BAD_TOKENS[case]()}"}
+    body = {"send_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()}
+    response = client.open(path, method=method, json=body if method == "POST" else None, headers=headers)
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"

@@ -80,6 +80,14 @@ TABLE = [
         {"statuses": ["unknown"]},
         STAFF,
     ),
+    (
+        "POST",
+        "/api/v1/mailings/{mailing_id}/duplicate",
+        "/api/v1/mailings/{id}/duplicate",
+        {"send_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()},
+        STAFF,
+    ),
+    ("GET", "/api/v1/mailings/{mailing_id}/not-reached", "/api/v1/mailings/{id}/not-reached", None, STAFF),
 ]
 # What a subscriber may do to their own subscription (and everyone else too).
 OWN = [

@@ -182,6 +182,11 @@ class MailingQuerySchema(PageQuerySchema):
     """Filters for the mailing list."""
 
     status = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(MAILING_STATUSES)), load_default=list)
+    order = ma.fields.String(
+        load_default="send_at",
+        validate=ma.validate.OneOf(service.LIST_ORDERS),
+        metadata={"description": "`send_at` (the default): soonest first; `-send_at`: latest first."},
+    )
 
 
 class ValidationResultSchema(ma.Schema):
@@ -318,6 +323,8 @@ def _mailing_links() -> dict:
         "ResumeMailing": (f"{item}/resume", "post"),
         "CancelMailing": (f"{item}/cancel", "post"),
         "RetryMailing": (f"{item}/retry", "post"),
+        "DuplicateMailing": (f"{item}/duplicate", "post"),
+        "GetMailingNotReached": (f"{item}/not-reached", "get"),
     }
     links = {
         name: {"operationRef": _operation(path, method), "parameters": {"mailing_id": "$response.body#/id"}}
@@ -345,9 +352,9 @@ class Mailings(MethodView):
     @blp.arguments(MailingQuerySchema, location="query")
     @blp.response(200, MailingPageSchema)
     def get(self, query):
-        """List mailings ordered by send time, with a total for jumping to the N-th."""
+        """List mailings ordered by send time (or latest first), with a total for jumping to the N-th."""
         require_role(*STAFF)
-        items, total = service.list_mailings(query["status"], query["offset"], query["limit"])
+        items, total = service.list_mailings(query["status"], query["offset"], query["limit"], query["order"])
         # Already dumped, as MailingPageSchema would (which still documents it): flask-smorest sends
         # a Response as it is.
         items = [dump_listed_mailing(item) for item in items]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from datetime import UTC, datetime
 
@@ -82,12 +83,15 @@ def _apply(mailing: Mailing, draft: dict) -> None:
         ]
 
 
-def create_mailing(actor: Actor, draft: dict, idempotency_key: str | None = None) -> tuple[Mailing, bool]:
+def create_mailing(
+    actor: Actor, draft: dict, idempotency_key: str | None = None, copy_of: int | None = None
+) -> tuple[Mailing, bool]:
     """Validate and save a scheduled mailing; returns it and whether it is new.
 
     With an `idempotency_key`, a repeat of the same request by the same caller (say, after its
     answer was lost) returns the mailing the first one made instead of a second mailing; the same
-    key with a different request is refused with the first mailing's id.
+    key with a different request is refused with the first mailing's id. `copy_of` names the
+    mailing the draft was copied from (audited as `mailing.duplicated`).
     """
     draft = {"buttons": [], "media": None, **read_text(draft)}
     scoped = request_hash = None
@@ -116,17 +120,41 @@ def create_mailing(actor: Actor, draft: dict, idempotency_key: str | None = None
         if existing is None:
             raise
         return _replayed(existing, request_hash), False
+    copied = {} if copy_of is None else {"source_id": copy_of}
     record(
         actor,
-        "mailing.created",
+        "mailing.created" if copy_of is None else "mailing.duplicated",
         "mailing",
         mailing.id,
         name=mailing.name,
         send_at=mailing.send_at.isoformat(),
+        **copied,
     )
     db.session.commit()
     scheduling.schedule_start(mailing.id, mailing.send_at)
     return mailing, True
+
+
+def duplicate_mailing(
+    actor: Actor, mailing_id: int, changes: dict, idempotency_key: str | None = None
+) -> tuple[Mailing, bool]:
+    """A new scheduled mailing with the content of `mailing_id` (in any status): name, HTML text,
+    buttons in their order, media and segment, with `changes` (its own `send_at`, maybe a name) over them.
+
+    The copy never takes the original's time: that has passed for a sent mailing, and for a
+    scheduled one it would send the same message twice at once; the caller gives the time.
+    """
+    source = get_mailing(mailing_id)
+    draft = {
+        "name": source.name,
+        "text": source.text,
+        "buttons": [{"text": b.text, "url": b.url} for b in source.buttons],
+        "media": source.media,
+        "segment": source.segment,
+        **changes,
+    }
+    db.session.rollback()  # nothing read is kept locked or stale across the create
+    return create_mailing(actor, draft, idempotency_key, copy_of=mailing_id)
 
 
 def _scoped_key(actor: Actor, key: str) -> str:
@@ -200,17 +228,26 @@ def delete_mailing(actor: Actor, mailing_id: int) -> None:
     scheduling.unschedule_start(mailing_id)
 
 
-def _list_statements() -> tuple:
-    """The list's statement (all mailings, or those with some statuses) and its count alone."""
+LIST_ORDERS = ("send_at", "-send_at")
+
+
+def _list_statements() -> dict:
+    """The list's statement and its count alone, by (filtered by status?, order)."""
     mailings, buttons = Mailing.__table__, MailingButton.__table__
     statuses = mailings.c.status.in_(bindparam("statuses", expanding=True))
-    statements = []
-    for chosen in (true(), statuses):
+    statements = {}
+    for (filtered, chosen), order in itertools.product(((False, true()), (True, statuses)), LIST_ORDERS):
+        # Newest first for a history: the same index, read backwards.
+        keys = (
+            (mailings.c.send_at.desc(), mailings.c.id.desc())
+            if order[0] == "-"
+            else (mailings.c.send_at, mailings.c.id)
+        )
         total = select(func.count()).select_from(mailings).where(chosen)
         page = (
             select(mailings, total.scalar_subquery().label("total"))
             .where(chosen)
-            .order_by(mailings.c.send_at, mailings.c.id)
+            .order_by(*keys)
             .offset(bindparam("offset"))
             .limit(bindparam("limit"))
             .subquery()
@@ -221,23 +258,27 @@ def _list_statements() -> tuple:
             .where(buttons.c.mailing_id == page.c.id)
             .scalar_subquery()
         )
-        listed = select(page, page_buttons.label("buttons")).order_by(page.c.send_at, page.c.id)
-        statements.append((listed, total))
-    return tuple(statements)
+        outer = (page.c.send_at.desc(), page.c.id.desc()) if order[0] == "-" else (page.c.send_at, page.c.id)
+        listed = select(page, page_buttons.label("buttons")).order_by(*outer)
+        statements[filtered, order] = (listed, total)
+    return statements
 
 
 # Built once: constructing these per request cost more than running them.
-(_LIST_ALL, _COUNT_ALL), (_LIST_SOME, _COUNT_SOME) = _list_statements()
+_LISTS = _list_statements()
 
 
-def list_mailings(statuses: list[str], offset: int, limit: int) -> tuple[list[dict], int]:
-    """A page of mailings ordered by send time, with the total, so a client can jump to the N-th.
+def list_mailings(
+    statuses: list[str], offset: int, limit: int, order: str = "send_at"
+) -> tuple[list[dict], int]:
+    """A page of mailings ordered by send time (`-send_at`: newest first), with the total, so a client
+    can jump to the N-th.
 
     Each mailing is a dict of its columns plus `buttons` and `media` as the API shows them.
     """
     # The API's busiest read: one statement for the page, its buttons and the total, read as plain
     # rows (no ORM objects, no second query for the buttons, no second round trip for the count).
-    listed, count = (_LIST_SOME, _COUNT_SOME) if statuses else (_LIST_ALL, _COUNT_ALL)
+    listed, count = _LISTS[bool(statuses), order]
     params = {"statuses": statuses} if statuses else {}
     rows = db.session.execute(listed, {**params, "offset": offset, "limit": limit}).all()
     if rows:
