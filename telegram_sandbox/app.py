@@ -29,6 +29,8 @@ def build_app(world: World, admin_key: str | None = None) -> web.Application:
         for bot in world.bots.values():
             if bot.poller is not None and not bot.poller.done():
                 bot.poller.cancel()
+            if bot.webhook_task is not None and not bot.webhook_task.done():
+                bot.webhook_task.cancel()
 
     app.on_shutdown.append(on_shutdown)
     return app

@@ -127,39 +127,6 @@ async def get_updates(world: World, bot: Bot, params: dict) -> list[dict]:
     return _ready(bot, limit)
 
 
-def set_webhook(world: World, bot: Bot, params: dict) -> Described:
-    """setWebhook: remembered (nothing is pushed to it); getUpdates then answers 409."""
-    url = text_param(params, "url") or ""
-    if not url:
-        bot.webhook = None
-        return Described(True, "Webhook was deleted")
-    if not url.startswith("https://"):
-        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-    if bool_param(params, "drop_pending_updates"):
-        bot.updates.clear()
-    bot.webhook = {"url": url, "secret_token": text_param(params, "secret_token")}
-    return Described(True, "Webhook was set")
-
-
-def delete_webhook(world: World, bot: Bot, params: dict) -> Described:
-    """deleteWebhook."""
-    if bool_param(params, "drop_pending_updates"):
-        bot.updates.clear()
-    if bot.webhook is None:
-        return Described(True, "Webhook is already deleted")
-    bot.webhook = None
-    return Described(True, "Webhook was deleted")
-
-
-def get_webhook_info(world: World, bot: Bot, params: dict) -> dict:
-    """getWebhookInfo."""
-    return {
-        "url": bot.webhook["url"] if bot.webhook else "",
-        "has_custom_certificate": False,
-        "pending_update_count": len(bot.updates),
-    }
-
-
 def _scope_key(params: dict) -> tuple[str, str]:
     scope = json_param(params, "scope", "bot command scope") or {"type": "default"}
     if not isinstance(scope, dict) or scope.get("type") not in _SCOPES:

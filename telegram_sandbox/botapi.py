@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from telegram_sandbox import bot_methods, sending
+from telegram_sandbox import bot_methods, sending, webhooks
 from telegram_sandbox.faults import Fault
 from telegram_sandbox.params import BotApiError, bool_param, chat_id_param, read_params
 from telegram_sandbox.state import World
@@ -18,9 +18,9 @@ WORLD = web.AppKey("world", World)
 METHODS: dict[str, Callable] = {
     "getme": bot_methods.get_me,
     "getupdates": bot_methods.get_updates,
-    "setwebhook": bot_methods.set_webhook,
-    "deletewebhook": bot_methods.delete_webhook,
-    "getwebhookinfo": bot_methods.get_webhook_info,
+    "setwebhook": webhooks.set_webhook,
+    "deletewebhook": webhooks.delete_webhook,
+    "getwebhookinfo": webhooks.get_webhook_info,
     "setmycommands": bot_methods.set_my_commands,
     "getmycommands": bot_methods.get_my_commands,
     "deletemycommands": bot_methods.delete_my_commands,

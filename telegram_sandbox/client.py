@@ -153,6 +153,15 @@ class SandboxClient:
         """Updates not yet confirmed by the bot."""
         return self._call("GET", "/sandbox/updates", params=self._token(token))["updates"]
 
+    def webhook(self, token: str | None = None) -> dict:
+        """The bot's webhook (secret included), every delivery attempt and the faults in force."""
+        return self._call("GET", "/sandbox/webhook", params=self._token(token))
+
+    def configure_webhook(self, token: str | None = None, **options) -> dict:
+        """lose_answers (the next N answers never reach the sandbox: it delivers again), retry_first,
+        retry_most (seconds between attempts at one update, doubling)."""
+        return self._call("PUT", "/sandbox/webhook", {**options, **self._token(token)})
+
     def stats(self, token: str | None = None) -> dict:
         """Counters of one token (or of all without a token)."""
         return self._call("GET", "/sandbox/stats", params=self._token(token))

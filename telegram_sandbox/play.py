@@ -8,6 +8,7 @@ import time
 from aiohttp import web
 from aiohttp.web_request import FileField
 
+from telegram_sandbox import webhooks
 from telegram_sandbox.control_common import ControlError, body, control, int_arg, pick_bot
 from telegram_sandbox.html_entities import plain_entities
 from telegram_sandbox.keyboards import find_callback_button
@@ -195,6 +196,19 @@ async def pending_updates(request: web.Request, world: World) -> dict:
     return {"updates": list(bot.updates)}
 
 
+@control
+async def webhook_state(request: web.Request, world: World) -> dict:
+    """A bot's webhook: its settings, every delivery attempt, the faults in force."""
+    return webhooks.describe(pick_bot(world, request))
+
+
+@control
+async def configure_webhook(request: web.Request, world: World) -> dict:
+    """Lose the next answers of the webhook (lose_answers), change the pauses between attempts."""
+    data = await body(request)
+    return webhooks.configure(pick_bot(world, request, data), data)
+
+
 def add_routes(app: web.Application) -> None:
     """Register the play and read endpoints."""
     app.router.add_post("/sandbox/users/{user_id}/messages", user_message)
@@ -203,3 +217,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/sandbox/chats/{chat_id}/messages", chat_messages)
     app.router.add_get("/sandbox/callback_answers", callback_answers)
     app.router.add_get("/sandbox/updates", pending_updates)
+    app.router.add_get("/sandbox/webhook", webhook_state)
+    app.router.add_put("/sandbox/webhook", configure_webhook)

@@ -153,6 +153,13 @@ class Bot:
         self.poller: asyncio.Future | None = None
         self.allowed_updates: list[str] | None = None
         self.webhook: dict | None = None
+        # Webhook pushing (telegram_sandbox/webhooks.py): its task, its wake-up, every attempt, faults.
+        self.webhook_task: asyncio.Task | None = None
+        self.webhook_wake = asyncio.Event()
+        self.webhook_log: list[dict] = []
+        self.webhook_lose_answers = 0
+        # Pauses between attempts at one update: the first, doubling up to the last (Telegram's are longer).
+        self.webhook_retry = (0.2, 10.0)
         self.commands: dict[tuple[str, str], list[dict]] = {}
         self.files: dict[str, StoredFile] = {}
         self.chats: dict[int, ChatLog] = {}
@@ -172,6 +179,7 @@ class Bot:
         self.updates.append(update)
         if self.poller is not None and not self.poller.done():
             self.poller.set_result("update")
+        self.webhook_wake.set()
         return update
 
 
@@ -210,6 +218,8 @@ class World:
         for bot in self.bots.values():
             if bot.poller is not None and not bot.poller.done():
                 bot.poller.cancel()
+            if bot.webhook_task is not None and not bot.webhook_task.done():
+                bot.webhook_task.cancel()
         self._reset_all(keep_users)
 
     def bot(self, token: str) -> Bot | None:
