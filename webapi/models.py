@@ -157,6 +157,25 @@ class MailingButton(db.Model):
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(String(64))
     url: Mapped[str] = mapped_column(String(2048))
+    # Recipients who clicked it, kept here when its click rows were pruned with the ledger; else NULL.
+    clicks: Mapped[int | None] = mapped_column(Integer)
+
+
+class ButtonClick(db.Model):
+    """A recipient's first click on a URL button of a mailing, counted by the web's redirect."""
+
+    __tablename__ = "button_clicks"
+    __table_args__ = (Index("ix_button_clicks_user_id", "user_id"),)
+
+    mailing_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("mailings.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.tg_id", ondelete="CASCADE"), primary_key=True
+    )
+    clicked_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, server_default=func.now())
+
 
 
 class Delivery(db.Model):

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -39,6 +40,8 @@ PAID_RATE_LIMIT = 1000.0
 # Days a finished mailing keeps its per-recipient ledger rows (its counts stay for good).
 DEFAULT_RETENTION_DAYS = 90
 MAX_RETENTION_DAYS = 36_500
+# PUBLIC_URL and a click link's path stay far below Telegram's 2,048 characters for a button's link.
+PUBLIC_URL_LIMIT = 512
 
 
 def language_for(language_code: str | None, fallback: str) -> str:
@@ -71,6 +74,8 @@ class Settings:
     log_format: str
     reconcile_interval: int = 30
     delivery_retention_days: int = DEFAULT_RETENTION_DAYS
+    # Where `web` is reached from the internet; when set, URL buttons go through its click redirect.
+    public_url: str | None = None
 
     def require(self, *names: str) -> Settings:
         """Raise ConfigError naming the first of `names` (env variable names) that is unset."""
@@ -107,6 +112,31 @@ def _sqlalchemy_url(url: str | None) -> str | None:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
+
+
+def _public_url(value: str | None) -> str | None:
+    """PUBLIC_URL without its trailing slash: an http(s) address with a host, no query nor fragment."""
+    if value is None:
+        return None
+    url = value.rstrip("/")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts, host = urlsplit(""), None
+    if (
+        parts.scheme not in ("http", "https")
+        or not host
+        or parts.query
+        or parts.fragment
+        or any(char.isspace() for char in url)
+        or len(url) > PUBLIC_URL_LIMIT
+    ):
+        raise ConfigError(
+            "PUBLIC_URL must be the http(s) address the web process is reached at, with no query or "
+            f"fragment, at most {PUBLIC_URL_LIMIT} characters, got {value!r}"
+        )
     return url
 
 
@@ -171,6 +201,7 @@ def load_settings(environ: Mapping[str, str] | None = None, require: Iterable[st
         log_format=log_format,
         reconcile_interval=int(interval),
         delivery_retention_days=int(retention) or DEFAULT_RETENTION_DAYS,
+        public_url=_public_url(get("PUBLIC_URL")),
     )
     return settings.require(*require)
 

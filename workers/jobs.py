@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 from rq import get_current_job
 from sqlalchemy import text
 
+from webapi import click_links
 from webapi.extensions import db
 from webapi.jobs import DRIVER_BUDGET_SECONDS, PRUNE_BUDGET_SECONDS
 from webapi.services import ledger, retention, scheduling
@@ -189,7 +190,8 @@ def _drive(holder: str, slot_key: str, chores: list[threading.Thread]) -> str:
 
     def content(mailing_id: int) -> list[TelegramCall] | None:
         found = sending_mailing(mailing_id)
-        return None if found is None else render(found)
+        # With PUBLIC_URL set, each recipient's URL buttons go through the click redirect.
+        return None if found is None else render(found, click_links.for_mailing(settings, mailing_id))
 
     def in_background(func, *args) -> None:
         # Messages to staff wait for their chat (one a second there): never in the driver's loop.

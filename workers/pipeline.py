@@ -286,7 +286,7 @@ class Pipeline:
                 return
             call = self.calls[attempt.claim.mailing_id][attempt.part]
             answered = functools.partial(self._answered, attempt, time.perf_counter())
-            params = call.to(attempt.chat_id, self.paid, attempt.claim.names)
+            params = call.to(attempt.chat_id, self.paid, attempt.claim.names, attempt.claim.user_id)
             self.wire.post(call.method, params, latest, answered)
         except Exception as error:  # a bug must not leave the row hanging nor send it twice
             self._internal_error(attempt, error)
@@ -310,7 +310,8 @@ class Pipeline:
             call = self.calls[attempt.claim.mailing_id][attempt.part]
             attempt.chat_id = outcome.migrate_to
             self.limiter.acquire()
-            outcome = self.client.call(call.method, call.to(attempt.chat_id, self.paid, attempt.claim.names))
+            params = call.to(attempt.chat_id, self.paid, attempt.claim.names, attempt.claim.user_id)
+            outcome = self.client.call(call.method, params)
             if outcome.kind == outcomes.MIGRATED:
                 outcome = Outcome(outcomes.REJECTED, description=f"chat moved twice: {outcome.description}")
             self._after_call(attempt, outcome)

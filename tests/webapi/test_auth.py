@@ -98,10 +98,17 @@ def test_open_endpoints_need_no_token(client, path):
     assert client.get(path).status_code == 200
 
 
+def test_the_click_redirect_needs_no_token(client):
+    # Subscribers' browsers follow it; the signed click token is its only credential (test_clicks.py).
+    response = client.get("/r/" + "A" * 40)
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
+
+
 def test_every_other_path_in_the_spec_requires_a_token(client):
     spec = client.get("/openapi.json").json
     for path, operations in spec["paths"].items():
-        if path == "/health":
+        if path in ("/health", "/r/{token}"):  # the click redirect is open: its token is its credential
             continue
         concrete = re.sub(r"\{[a-z_]+\}", "1", path)
         for method in operations:

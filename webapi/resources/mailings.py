@@ -1,7 +1,7 @@
 """Mailings: create, list, read, change, delete, validate a draft, stats and the delivery ledger."""
 
 import marshmallow as ma
-from flask import jsonify
+from flask import current_app, jsonify
 from flask.views import MethodView
 
 from webapi import message_rules as rules
@@ -10,6 +10,7 @@ from webapi.auth import STAFF, require_role
 from webapi.errors import ErrorSchema, ProblemSchema
 from webapi.models import DELIVERY_STATUSES, MAILING_STATUSES
 from webapi.resources import protected_blueprint
+from webapi.resources.clicks import ClicksSchema
 from webapi.resources.common import (
     BLANK,
     NO_BLANKS,
@@ -26,7 +27,7 @@ from webapi.resources.segments import (
     SegmentSchema,
     SegmentViewSchema,
 )
-from webapi.services import ledger, retention
+from webapi.services import clicks, ledger, retention
 from webapi.services import mailings as service
 
 blp = protected_blueprint("mailings", __name__, "/api/v1/mailings", "Mailings and their delivery ledger.")
@@ -245,6 +246,10 @@ class StatsSchema(ma.Schema):
         required=True,
         metadata={"description": PRUNED_DOC + " Once set, the counts are those kept on the mailing."},
     )
+    clicks = ma.fields.Nested(
+        ClicksSchema,
+        metadata={"description": "Clicks on URL buttons: there when PUBLIC_URL is set or any were counted"},
+    )
 
 
 class DeliverySchema(ma.Schema):
@@ -453,7 +458,7 @@ class MailingStats(MethodView):
         require_role(*STAFF)
         mailing = service.get_mailing(mailing_id)
         counts = retention.mailing_counts(mailing)
-        return {
+        stats = {
             "mailing_id": mailing_id,
             "status": mailing.status,
             "total": sum(counts.values()),
@@ -461,6 +466,11 @@ class MailingStats(MethodView):
             "progress": ledger.progress(mailing, counts),
             "deliveries_pruned_at": mailing.deliveries_pruned_at,
         }
+        tracking = bool(current_app.config["SETTINGS"].public_url)
+        buttons = clicks.button_clicks(mailing, counts["sent"], tracking)
+        if buttons is not None:
+            stats["clicks"] = clicks.clicks_view(buttons)
+        return stats
 
 
 @blp.route("/<int64:mailing_id>/deliveries")

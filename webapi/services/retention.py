@@ -7,7 +7,8 @@ clears them and the next finish writes them again). DELIVERY_RETENTION_DAYS afte
 the mailing's lock, marks it `deliveries_pruned_at`, and deletes its rows by id range in batches of
 `BATCH` rows, each its own short transaction, so no lock is held for long and a prune cut short is
 carried on by the next run. A pruned mailing's stats answer from the stored counts and its
-`/deliveries` page is empty with `pruned_at` set; it can no longer be retried.
+`/deliveries` page is empty with `pruned_at` set; it can no longer be retried. Its click rows go
+the same way, each button's total kept on the button (`webapi/services/clicks.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from webapi.models import DELIVERY_STATUSES, Mailing, utcnow
+from webapi.services import clicks
 from webapi.services.mailings import delivery_counts
 
 log = logging.getLogger(__name__)
@@ -70,7 +72,8 @@ def prunable_ids(engine: Engine, retention_days: int, now: datetime | None = Non
         rows = conn.execute(
             text(
                 f"SELECT id FROM mailings WHERE {_ENDED} AND (deliveries_pruned_at IS NULL "  # noqa: S608 - fixed
-                "  OR EXISTS (SELECT 1 FROM deliveries WHERE mailing_id = mailings.id)) "
+                "  OR EXISTS (SELECT 1 FROM deliveries WHERE mailing_id = mailings.id)"
+                "  OR EXISTS (SELECT 1 FROM button_clicks WHERE mailing_id = mailings.id)) "
                 "ORDER BY finished_at, id"
             ),
             {"cutoff": cutoff},
@@ -111,7 +114,20 @@ def _mark(engine: Engine, mailing_id: int, cutoff: datetime) -> bool:
             ),
             {"m": mailing_id},
         )
+        clicks.keep_totals(conn, mailing_id)
     return True
+
+
+def _delete_clicks(engine: Engine, mailing_id: int, batch: int, deadline: float, pruned: Pruned) -> bool:
+    """Delete a marked mailing's click rows `batch` at a time (their totals are on its buttons)."""
+    while True:
+        if time.monotonic() > deadline:
+            return False
+        began = time.perf_counter()
+        deleted = clicks.delete_rows(engine, mailing_id, batch)
+        pruned._timed(began)
+        if deleted < batch:
+            return True
 
 
 def _delete_rows(engine: Engine, mailing_id: int, batch: int, deadline: float, pruned: Pruned) -> bool:
@@ -168,7 +184,10 @@ def prune(
         if not marked:
             continue
         pruned.mailings.append(mailing_id)
-        if not _delete_rows(engine, mailing_id, batch, deadline, pruned):
+        if not (
+            _delete_rows(engine, mailing_id, batch, deadline, pruned)
+            and _delete_clicks(engine, mailing_id, batch, deadline, pruned)
+        ):
             pruned.complete = False
             break
     pruned.seconds = time.perf_counter() - started
