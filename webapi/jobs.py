@@ -53,6 +53,15 @@ RECONCILE = JobKind(
     900,
     "start due mailings, settle expired leases, keep drivers running, finish and report",
 )
+# Two-person approval: the approvers asked after a save, and everyone concerned reminded while a due
+# mailing waits (each claims its turn in Postgres first, so a duplicate job sends nothing).
+ASK_APPROVAL = JobKind("workers.jobs.ask_approval", DEFAULT_QUEUE, 300, "ask approvers of mailing {0}")
+REMIND_APPROVAL = JobKind(
+    "workers.jobs.remind_approval", DEFAULT_QUEUE, 300, "remind: mailing {0} waits for approval"
+)
+
+# At the end of a canary's wait: the rest goes, or the mailing pauses and staff hear why.
+JUDGE_CANARY = JobKind("workers.jobs.judge_canary", DEFAULT_QUEUE, 300, "judge the canary of mailing {0}")
 
 # Deletes old ledger rows in short batches; stops after its budget, so a worker is never held for long.
 PRUNE_BUDGET_SECONDS = 120
@@ -64,6 +73,12 @@ PRUNE_DELIVERIES = JobKind(
 )
 PRUNE_INTERVAL = 900  # seconds: a day's million rows go in one run, a year's backlog in a few hours
 
+# Makes the runs of every active recurring series due within a day (webapi/services/series.py).
+MAKE_SERIES_RUNS = JobKind(
+    "workers.jobs.make_series_runs", DEFAULT_QUEUE, 300, "make the runs of recurring series due within a day"
+)
+SERIES_INTERVAL = 60  # seconds: a run is made a day ahead, so a minute's delay costs nothing
+
 ALL = (
     START_MAILING,
     FAN_OUT_AHEAD,
@@ -72,7 +87,11 @@ ALL = (
     UPDATE_PROGRESS,
     SEND_REPORT,
     RECONCILE,
+    JUDGE_CANARY,
     PRUNE_DELIVERIES,
+    MAKE_SERIES_RUNS,
+    ASK_APPROVAL,
+    REMIND_APPROVAL,
 )
 
 
@@ -96,4 +115,8 @@ PERIODIC_PREFIX = "periodic-"
 
 def periodic_jobs(reconcile_interval: int) -> tuple[Periodic, ...]:
     """The periodic jobs, with the intervals the settings give."""
-    return (Periodic(RECONCILE, reconcile_interval), Periodic(PRUNE_DELIVERIES, PRUNE_INTERVAL))
+    return (
+        Periodic(RECONCILE, reconcile_interval),
+        Periodic(PRUNE_DELIVERIES, PRUNE_INTERVAL),
+        Periodic(MAKE_SERIES_RUNS, SERIES_INTERVAL),
+    )

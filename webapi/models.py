@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
+    Time,
     UniqueConstraint,
+    false,
     func,
     text,
     true,
@@ -93,6 +97,7 @@ class Mailing(db.Model):
         Index("ix_mailings_status_send_at", "status", "send_at"),
         # The API lists mailings in this order (webapi/services/mailings.py list_mailings).
         Index("ix_mailings_send_at_id", "send_at", "id"),
+        UniqueConstraint("series_id", "series_occurrence_at", name="uq_mailings_series_occurrence"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -133,6 +138,28 @@ class Mailing(db.Model):
     fanout_from: Mapped[datetime | None] = mapped_column(Timestamp)
     # Who of the active subscribers get it (webapi/segments.py); NULL: all of them.
     segment: Mapped[dict | None] = mapped_column(JSONB)
+    # A sample first (webapi/services/canary.py): its settings, when its sample finished plus the
+    # wait (the rest is judged then), and when the rest was let go. NULL settings: no canary.
+    canary: Mapped[dict | None] = mapped_column(JSONB)
+    canary_until: Mapped[datetime | None] = mapped_column(Timestamp)
+    canary_passed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # Why a paused mailing paused ({"code": "manual" | "canary" | "auto_pause", …}); NULL otherwise.
+    pause_reason: Mapped[dict | None] = mapped_column(JSONB)
+    # Two-person approval (webapi/services/approval.py): whether its audience, when it was last saved,
+    # was above APPROVAL_THRESHOLD, and who other than its author approved it since; it does not start
+    # before. When approvers were asked (after each save) and last reminded (once it is due).
+    approval_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    approved_by: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.tg_id", ondelete="SET NULL")
+    )
+    approved_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    approval_asked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    approval_reminded_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    # A run of a recurring series (webapi/services/series.py): the series and the occurrence it is,
+    # which stays as made even if the run's own send_at is moved (one run per occurrence, ever).
+    series_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("series.id", ondelete="SET NULL"))
+    series_occurrence_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     buttons: Mapped[list[MailingButton]] = relationship(
         order_by="MailingButton.position", cascade="all, delete-orphan", lazy="selectin"
@@ -144,6 +171,16 @@ class Mailing(db.Model):
         if self.media_type is None:
             return None
         return {"type": self.media_type, "file_id": self.media_file_id}
+
+    @property
+    def approval(self) -> dict:
+        """The approval state as the API shows it."""
+        return approval_view(self.approval_required, self.approved_by, self.approved_at)
+
+
+def approval_view(required: bool, approved_by: int | None, approved_at: datetime | None) -> dict:
+    """A mailing's approval as the API shows it (for an ORM mailing and a listed row alike)."""
+    return {"required": bool(required), "approved_by": approved_by, "approved_at": approved_at}
 
 
 class MailingButton(db.Model):
@@ -177,7 +214,6 @@ class ButtonClick(db.Model):
     clicked_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, server_default=func.now())
 
 
-
 class Delivery(db.Model):
     """The ledger row of one mailing for one user: who got it, who did not, and why."""
 
@@ -188,6 +224,8 @@ class Delivery(db.Model):
         Index("ix_deliveries_claim", "mailing_id", "status", "next_attempt_at"),
         # Only the lease expirer reads it, for `sending` rows: pending (fanned-out) rows stay out of it.
         Index("ix_deliveries_lease", "lease_expires_at", postgresql_where=text("status = 'sending'")),
+        # A canary's sample: claimed and counted without reading the rest of the mailing's rows.
+        Index("ix_deliveries_canary", "mailing_id", "status", postgresql_where=text("canary")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -205,6 +243,8 @@ class Delivery(db.Model):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # True for the rows of a canary's sample; NULL for all others.
+    canary: Mapped[bool | None] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(
         Timestamp, default=utcnow, onupdate=utcnow, server_default=func.now()
     )
@@ -275,3 +315,63 @@ class ApiClient(db.Model):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(Timestamp)
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+SERIES_STATUSES = ("active", "paused", "finished", "ended")
+SERIES_KINDS = ("daily", "weekdays", "monthly")
+
+
+class Series(db.Model):
+    """A recurring mailing: content like a mailing's and a rule; each occurrence becomes its own mailing.
+
+    `made_until` is the cursor of the runs: every occurrence at or before it was made (or skipped
+    while paused), so a run deleted by hand is never made again. `runs_made` counts the runs made,
+    against `count`.
+    """
+
+    __tablename__ = "series"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", SERIES_STATUSES), name="status"),
+        CheckConstraint(_one_of("kind", SERIES_KINDS), name="kind"),
+        CheckConstraint(f"media_type IS NULL OR {_one_of('media_type', MEDIA_TYPES)}", name="media_type"),
+        CheckConstraint("(media_type IS NULL) = (media_file_id IS NULL)", name="media_pair"),
+        Index("ix_series_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text, default="")
+    # [{"text", "url"}] in the order subscribers see them.
+    buttons: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
+    media_type: Mapped[str | None] = mapped_column(String(16))
+    media_file_id: Mapped[str | None] = mapped_column(String(2048))
+    segment: Mapped[dict | None] = mapped_column(JSONB)
+    # The rule (webapi/series_rules.py): a local wall time in `timezone` (TIMEZONE when created).
+    kind: Mapped[str] = mapped_column(String(16))
+    weekdays: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), default=list, server_default="{}")
+    day: Mapped[int | None] = mapped_column(SmallInteger)
+    at: Mapped[time] = mapped_column(Time)
+    until: Mapped[date | None] = mapped_column(Date)
+    count: Mapped[int | None] = mapped_column(Integer)
+    starts_on: Mapped[date] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    runs_made: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    made_until: Mapped[datetime | None] = mapped_column(Timestamp)
+    author_tg_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.tg_id", ondelete="SET NULL")
+    )
+    created_by: Mapped[str] = mapped_column(String(128), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        Timestamp, default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+    ended_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    @property
+    def media(self) -> dict | None:
+        """The attachment as the API shows it, or None."""
+        if self.media_type is None:
+            return None
+        return {"type": self.media_type, "file_id": self.media_file_id}

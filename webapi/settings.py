@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -40,8 +42,19 @@ PAID_RATE_LIMIT = 1000.0
 # Days a finished mailing keeps its per-recipient ledger rows (its counts stay for good).
 DEFAULT_RETENTION_DAYS = 90
 MAX_RETENTION_DAYS = 36_500
+# A mailing pauses itself when more than half of its last 200 sends failed.
+DEFAULT_AUTO_PAUSE_WINDOW = 200
+DEFAULT_AUTO_PAUSE_SHARE = 0.5
+MAX_AUTO_PAUSE_WINDOW = 100_000
 # PUBLIC_URL and a click link's path stay far below Telegram's 2,048 characters for a button's link.
 PUBLIC_URL_LIMIT = 512
+# Webhook mode: Telegram posts updates to web at this path of WEBHOOK_URL, signed with a secret
+# (Telegram's rule for secret_token: 1-256 characters of A-Z a-z 0-9 _ -) and over at most
+# WEBHOOK_MAX_CONNECTIONS connections at once (Telegram allows 1-100, 40 by default).
+WEBHOOK_PATH = "/telegram/webhook"
+WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+DEFAULT_WEBHOOK_CONNECTIONS = 40
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def language_for(language_code: str | None, fallback: str) -> str:
@@ -74,8 +87,21 @@ class Settings:
     log_format: str
     reconcile_interval: int = 30
     delivery_retention_days: int = DEFAULT_RETENTION_DAYS
+    # A sending mailing pauses itself when more than this share of its last `auto_pause_window`
+    # sends failed (webapi/services/auto_pause.py); a window of 0 turns that off.
+    auto_pause_window: int = DEFAULT_AUTO_PAUSE_WINDOW
+    auto_pause_failure_share: float = DEFAULT_AUTO_PAUSE_SHARE
+    # A mailing whose audience is larger needs a second staff member's approval; None: never.
+    approval_threshold: int | None = None
     # Where `web` is reached from the internet; when set, URL buttons go through its click redirect.
     public_url: str | None = None
+    # Webhook mode when set: the full address Telegram posts updates to (ends with WEBHOOK_PATH).
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_max_connections: int = DEFAULT_WEBHOOK_CONNECTIONS
+    # Error tracking when set: Sentry's DSN and the environment its events are filed under.
+    sentry_dsn: str | None = None
+    sentry_environment: str | None = None
 
     def require(self, *names: str) -> Settings:
         """Raise ConfigError naming the first of `names` (env variable names) that is unset."""
@@ -140,6 +166,53 @@ def _public_url(value: str | None) -> str | None:
     return url
 
 
+def _auto_pause(window: str, share: str) -> tuple[int, float]:
+    """AUTO_PAUSE_WINDOW (whole sends, 0: off) and AUTO_PAUSE_FAILURE_SHARE (above 0, at most 1)."""
+    if not re.fullmatch(r"[0-9]{1,6}", window) or int(window) > MAX_AUTO_PAUSE_WINDOW:
+        raise ConfigError(
+            f"AUTO_PAUSE_WINDOW must be whole sends from 0 (off) to {MAX_AUTO_PAUSE_WINDOW}, got {window!r}"
+        )
+    try:
+        fraction = float(share)
+    except ValueError:
+        fraction = -1.0
+    if not 0 < fraction <= 1:
+        raise ConfigError(f"AUTO_PAUSE_FAILURE_SHARE must be a number above 0 and at most 1, got {share!r}")
+    return int(window), fraction
+
+
+def _webhook_url(value: str | None) -> str | None:
+    """WEBHOOK_URL as Telegram is to call it: https (http only to this machine, for the sandbox), the path
+    WEBHOOK_PATH appended unless already there."""
+    if value is None:
+        return None
+    url = value.rstrip("/")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        parts, host = urlsplit(""), None
+    secure = parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK_HOSTS)
+    if not secure or not host or parts.query or parts.fragment or any(c.isspace() for c in url):
+        raise ConfigError(
+            "WEBHOOK_URL must be the https address web is reached at from the internet, with no query or "
+            f"fragment (http only for 127.0.0.1/localhost), got {value!r}"
+        )
+    return url if url.endswith(WEBHOOK_PATH) else url + WEBHOOK_PATH
+
+
+def _webhook_secret(value: str | None, webhook_url: str | None, jwt_secret_key: str | None) -> str | None:
+    """WEBHOOK_SECRET as given, else (in webhook mode) one derived from JWT_SECRET_KEY, which every
+    process shares: the release that sets the webhook and web that checks it agree without a new secret."""
+    if value is not None:
+        if not WEBHOOK_SECRET_PATTERN.fullmatch(value):
+            raise ConfigError("WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)")
+        return value
+    if webhook_url is None or jwt_secret_key is None:
+        return None
+    return hmac.new(jwt_secret_key.encode(), b"telegram-webhook", hashlib.sha256).hexdigest()
+
+
 def load_settings(environ: Mapping[str, str] | None = None, require: Iterable[str] = ()) -> Settings:
     """Read settings from `environ` (default: .env files overlaid by the process environment)."""
     env = _environment(environ)
@@ -183,6 +256,24 @@ def load_settings(environ: Mapping[str, str] | None = None, require: Iterable[st
             f"DELIVERY_RETENTION_DAYS must be whole days from 1 to {MAX_RETENTION_DAYS} "
             f"(0 or unset: {DEFAULT_RETENTION_DAYS}), got {retention!r}"
         )
+    threshold = get("APPROVAL_THRESHOLD")
+    if threshold is not None and not re.fullmatch(r"[0-9]{1,12}", threshold):
+        raise ConfigError(
+            f"APPROVAL_THRESHOLD must be a whole number of recipients (unset: no approval), got {threshold!r}"
+        )
+
+    auto_pause_window, auto_pause_share = _auto_pause(
+        get("AUTO_PAUSE_WINDOW", str(DEFAULT_AUTO_PAUSE_WINDOW)),
+        get("AUTO_PAUSE_FAILURE_SHARE", str(DEFAULT_AUTO_PAUSE_SHARE)),
+    )
+
+    webhook_url = _webhook_url(get("WEBHOOK_URL"))
+    connections = get("WEBHOOK_MAX_CONNECTIONS", str(DEFAULT_WEBHOOK_CONNECTIONS))
+    if not re.fullmatch(r"[0-9]{1,3}", connections) or not 1 <= int(connections) <= 100:
+        raise ConfigError(
+            f"WEBHOOK_MAX_CONNECTIONS must be a whole number from 1 to 100, got {connections!r}"
+        )
+    connections = int(connections)
 
     settings = Settings(
         database_url=_sqlalchemy_url(get("DATABASE_URL")),
@@ -201,7 +292,15 @@ def load_settings(environ: Mapping[str, str] | None = None, require: Iterable[st
         log_format=log_format,
         reconcile_interval=int(interval),
         delivery_retention_days=int(retention) or DEFAULT_RETENTION_DAYS,
+        auto_pause_window=auto_pause_window,
+        auto_pause_failure_share=auto_pause_share,
+        approval_threshold=None if threshold is None else int(threshold),
         public_url=_public_url(get("PUBLIC_URL")),
+        webhook_url=webhook_url,
+        webhook_secret=_webhook_secret(get("WEBHOOK_SECRET"), webhook_url, get("JWT_SECRET_KEY")),
+        webhook_max_connections=connections,
+        sentry_dsn=get("SENTRY_DSN"),
+        sentry_environment=get("SENTRY_ENVIRONMENT"),
     )
     return settings.require(*require)
 

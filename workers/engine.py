@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
-from webapi.services import ledger, start_journal
+from webapi.services import auto_pause, canary, ledger, start_journal
 from webapi.services.ledger import Claim, Closing
 from webapi.telegram.client import CALL_SECONDS, TelegramClient
 from webapi.telegram.rate_limiter import HORIZON, MAX_NAP, RateLimiter
@@ -101,6 +101,10 @@ class Hooks:
     joined: Callable[[int], None] = lambda mailing_id: None  # a mailing began sending here
     left: Callable[[int, bool], None] = lambda mailing_id, finished: None  # done here (finished or not)
     heartbeat: Callable[[list[int]], None] = lambda mailing_ids: None
+    # A mailing paused itself (its canary failed, or its sends did): its people hear why.
+    paused: Callable[[int], None] = lambda mailing_id: None
+    # A canary's sample is done and the rest waits for its verdict: have it judged on time.
+    canary_waits: Callable[[int], None] = lambda mailing_id: None
 
 
 @dataclass
@@ -110,6 +114,7 @@ class Run:
     mailing_id: int
     at_hand: collections.deque[Claim] = field(default_factory=collections.deque)
     personal: bool = False  # its calls have placeholders: claims bring each user's names
+    sample: bool = False  # only its canary's sample may go yet
     next_claim: float = 0.0
     next_check: float = 0.0
 
@@ -126,6 +131,9 @@ class Driver:
     stop: threading.Event
     hooks: Hooks
     drivers: int = 2
+    # AUTO_PAUSE_WINDOW (0: off) and AUTO_PAUSE_FAILURE_SHARE (webapi/services/auto_pause.py).
+    auto_pause_window: int = 0
+    auto_pause_share: float = 1.0
     runs: dict[int, Run] = field(default_factory=dict)
     pipeline: Pipeline | None = None
     _turn: int = 0
@@ -143,7 +151,14 @@ class Driver:
         self.lease = claim_lease(self.size, rate, self.drivers)
         self.slots = slots_per_reservation(rate)
         self.pipeline = Pipeline(
-            self.engine, self.client, self.limiter, self.owner, self.paid, pipeline_connections(rate)
+            self.engine,
+            self.client,
+            self.limiter,
+            self.owner,
+            self.paid,
+            pipeline_connections(rate),
+            failure_window=self.auto_pause_window,
+            failure_share=self.auto_pause_share,
         ).start(self.owner)
         helpers = [
             threading.Thread(target=self._starter, name=f"{self.owner}-start", daemon=True),
@@ -183,6 +198,8 @@ class Driver:
                     next_expire = now + EXPIRE_EVERY
                 if self.unresolved:
                     self._settle_unresolved()
+                if self.pipeline.tripped:
+                    self._pause_failing()
                 self._claim()
                 self._finish_settled()
             except Exception as error:
@@ -313,16 +330,22 @@ class Driver:
     # --- mailings joining and leaving ---
 
     def _refresh_runs(self) -> None:
-        sending_now = ledger.mailing_ids_of(self.engine, "sending")
+        sending_now = dict(ledger.sendable_ids(self.engine))
         for mailing_id in [m for m in self.runs if m not in sending_now]:
             self._leave(mailing_id, finished=False)
-        for mailing_id in sending_now:
-            if mailing_id not in self.runs:
-                calls = self.hooks.content(mailing_id)
-                if calls is not None:
-                    self.pipeline.calls[mailing_id] = calls
-                    self.runs[mailing_id] = Run(mailing_id, personal=any(call.personal for call in calls))
-                    self.hooks.joined(mailing_id)
+        for mailing_id, sample in sending_now.items():
+            if mailing_id in self.runs:
+                self.runs[mailing_id].sample = sample
+                continue
+            calls = self.hooks.content(mailing_id)
+            if calls is not None:
+                self.pipeline.calls[mailing_id] = calls
+                # A mailing (re)joining is judged on its sends from now on (a resume starts afresh).
+                self.pipeline.forget_failures(mailing_id)
+                self.runs[mailing_id] = Run(
+                    mailing_id, personal=any(call.personal for call in calls), sample=sample
+                )
+                self.hooks.joined(mailing_id)
 
     def _leave(self, mailing_id: int, finished: bool) -> None:
         run = self.runs.pop(mailing_id)
@@ -339,7 +362,13 @@ class Driver:
             )
             if len(run.at_hand) < wanted // 2 and now >= run.next_claim:
                 batch = ledger.claim_batch(
-                    self.engine, run.mailing_id, self.owner, wanted, self.lease, names=run.personal
+                    self.engine,
+                    run.mailing_id,
+                    self.owner,
+                    wanted,
+                    self.lease,
+                    names=run.personal,
+                    sample=run.sample,
                 )
                 run.at_hand.extend(batch)
                 if len(batch) < wanted:
@@ -361,6 +390,32 @@ class Driver:
                 self._leave(run.mailing_id, finished=ledger.finish_if_done(self.engine, run.mailing_id))
             elif left.pending and left.next_due_in:
                 run.next_claim = now + min(left.next_due_in, RECLAIM_SECONDS)
+            elif run.sample:
+                self._end_sample(run)
+
+    def _end_sample(self, run: Run) -> None:
+        """A canary mailing with none of its sample at hand or in flight here: if none is left anywhere,
+        it pauses, waits for its verdict (away from the drivers) or goes on with the rest."""
+        ended = canary.end_sample(self.engine, run.mailing_id)
+        if ended == canary.PASSED:
+            run.sample = False
+            run.next_claim = 0.0
+        elif ended == canary.WAITING:
+            self.hooks.canary_waits(run.mailing_id)
+        elif ended == canary.PAUSED:
+            ledger.release_claims(self.engine, run.mailing_id)
+            self.hooks.paused(run.mailing_id)
+        if ended in (canary.WAITING, canary.PAUSED):
+            self._refresh_runs()
+
+    def _pause_failing(self) -> None:
+        """Pause the mailings whose recent sends here failed too often (AUTO_PAUSE_* settings)."""
+        for mailing_id, reason in self.pipeline.take_tripped():
+            if auto_pause.pause_now(self.engine, mailing_id, reason):
+                log.warning("mailing %s paused itself: %s", mailing_id, reason)
+                ledger.release_claims(self.engine, mailing_id)
+                self.hooks.paused(mailing_id)
+        self._refresh_runs()
 
     # --- upkeep ---
 

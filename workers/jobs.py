@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -16,12 +17,13 @@ from sqlalchemy import text
 
 from webapi import click_links
 from webapi.extensions import db
-from webapi.jobs import DRIVER_BUDGET_SECONDS, PRUNE_BUDGET_SECONDS
-from webapi.services import ledger, retention, scheduling
+from webapi.jobs import DRIVER_BUDGET_SECONDS, JUDGE_CANARY, PRUNE_BUDGET_SECONDS
+from webapi.services import approval, canary, ledger, retention, scheduling
 from webapi.services.audit import record
 from webapi.telegram import telegram
 from webapi.telegram.render import TelegramCall, mailing_content, render
-from workers import engine, progress, report, worker
+from workers import approval as approval_messages
+from workers import engine, pause_notice, progress, report, worker
 from workers.context import in_app_context, redis
 
 log = logging.getLogger(__name__)
@@ -168,7 +170,7 @@ def _hand_over(slot: int, slot_key: str, holder: str, why: str) -> None:
         log.warning("driver %s: slot not handed over (%s); reconcile will", slot, type(error).__name__)
         return
     # A mailing that began sending as this driver left must not wait for the next reconcile.
-    if ledger.mailing_ids_of(db.engine, "sending"):
+    if ledger.sendable_ids(db.engine):
         scheduling.ensure_drivers()
 
 
@@ -207,6 +209,14 @@ def _drive(holder: str, slot_key: str, chores: list[threading.Thread]) -> str:
     def joined(mailing_id: int) -> None:
         in_background(_announce, mailing_id)
 
+    def paused(mailing_id: int) -> None:
+        in_background(tell_paused, mailing_id)
+
+    def canary_waits(mailing_id: int) -> None:
+        until = canary.waiting_until(db.engine, mailing_id)
+        if until is not None:
+            scheduling.schedule_canary(mailing_id, until)
+
     def left(mailing_id: int, finished: bool) -> None:
         if finished:
             scheduling.enqueue_report(mailing_id)  # in case this process dies before it is sent
@@ -243,8 +253,12 @@ def _drive(holder: str, slot_key: str, chores: list[threading.Thread]) -> str:
             joined=joined,
             left=left,
             heartbeat=in_app(heartbeat),
+            paused=paused,
+            canary_waits=in_app(canary_waits),
         ),
         drivers=scheduling.DRIVERS,
+        auto_pause_window=settings.auto_pause_window,
+        auto_pause_share=settings.auto_pause_failure_share,
     )
     db.session.rollback()
     worker.watch(stop)
@@ -287,6 +301,40 @@ def _finish_progress(mailing_id: int) -> None:
         db.session.rollback()
 
 
+def tell_paused(mailing_id: int) -> int:
+    """A mailing paused itself: its people hear why (with Resume and Cancel), its progress shows it."""
+    told = 0
+    try:
+        told = pause_notice.tell(mailing_id)
+    except Exception:
+        log.exception("mailing %s: pause message failed", mailing_id)
+    finally:
+        db.session.rollback()
+    _finish_progress(mailing_id)
+    return told
+
+
+@in_app_context
+def judge_canary(mailing_id: int) -> str:
+    """At the end of a canary's wait: let the rest go (drivers start) or pause and tell the staff.
+
+    A job that comes early (rq-scheduler keeps whole seconds) puts itself back at the right time.
+    """
+    verdict = canary.judge(db.engine, mailing_id)
+    if verdict == canary.PASSED:
+        scheduling.ensure_drivers()
+        scheduling.enqueue_progress(mailing_id)
+    elif verdict == canary.PAUSED:
+        ledger.release_claims(db.engine, mailing_id)
+        _meta(told=tell_paused(mailing_id))
+    else:
+        until = canary.waiting_until(db.engine, mailing_id)
+        if until is not None and ledger.mailing_status(db.engine, mailing_id) == "sending":
+            scheduling.schedule_canary(mailing_id, until)
+    _meta(verdict=verdict)
+    return f"mailing {mailing_id}: canary {verdict or 'not due'}"
+
+
 @in_app_context
 def update_progress(mailing_id: int) -> bool:
     """Edit the progress message now (after a pause, resume or cancel)."""
@@ -312,13 +360,24 @@ def reconcile() -> dict:
     for mailing_id in ledger.due_mailing_ids():
         if _start(mailing_id, by="reconcile"):
             summary["started"].append(mailing_id)
+    # Mailings that wait for approval instead: their approvers asked (if a save's job was lost) and
+    # reminded (the jobs claim their turn, so one enqueued twice sends once).
+    for mailing_id in approval.unasked_ids():
+        scheduling.enqueue_approval_request(mailing_id)
+    for mailing_id in approval.reminder_due_ids():
+        scheduling.enqueue_approval_reminder(mailing_id)
     summary["expired"] = ledger.expire_leases(db.engine, redis())
+    # Canaries whose wait is over (their scheduled judge may have been lost with Redis).
+    for mailing_id in canary.due_ids(db.engine):
+        scheduling.enqueue(JUDGE_CANARY, mailing_id)
     still_sending = False
+    # A mailing waiting for its canary's verdict needs no driver meanwhile.
+    sendable = {mailing_id for mailing_id, _ in ledger.sendable_ids(db.engine)}
     for mailing_id in ledger.mailing_ids("sending"):
         if ledger.finish_if_done(db.engine, mailing_id):
             summary["finished"].append(mailing_id)
         else:
-            still_sending = True
+            still_sending = still_sending or mailing_id in sendable
     if still_sending:
         summary["drivers"] = scheduling.ensure_drivers()
     for mailing_id in ledger.unreported_ids():
@@ -327,6 +386,22 @@ def reconcile() -> dict:
     db.session.rollback()
     _meta(**summary)
     return summary
+
+
+@in_app_context
+def ask_approval(mailing_id: int) -> int:
+    """After a save: ask the approvers of a mailing that waits for approval; how many were told."""
+    told = approval_messages.ask(mailing_id)
+    _meta(told=told)
+    return told
+
+
+@in_app_context
+def remind_approval(mailing_id: int) -> int:
+    """A due mailing waits for approval: remind its approvers and tell its author; how many were told."""
+    told = approval_messages.remind(mailing_id)
+    _meta(told=told)
+    return told
 
 
 @in_app_context
@@ -341,5 +416,19 @@ def prune_deliveries() -> dict:
         "longest_transaction": round(pruned.longest_transaction, 3),
         "complete": pruned.complete,
     }
+    _meta(**summary)
+    return summary
+
+
+@in_app_context
+def make_series_runs(now: str | None = None) -> dict:
+    """Every minute: each active recurring series makes its runs due within a day (each occurrence once).
+
+    `now` (ISO 8601) stands in for the clock, for tests and for catching up by hand.
+    """
+    from webapi.services import series
+
+    made = series.make_runs(datetime.fromisoformat(now) if now else None)
+    summary = {"made": {str(series_id): ids for series_id, ids in made.items()}}
     _meta(**summary)
     return summary

@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from webapi import monitoring
 from webapi.services import ledger, start_journal
+from webapi.services.auto_pause import FailureWindow
 from webapi.services.ledger import Claim, Closing
 from webapi.telegram import outcomes
 from webapi.telegram.client import CALL_SECONDS, TelegramClient
@@ -123,6 +124,12 @@ class Pipeline:
     started_mailings: set[int] = field(default_factory=set)
     # Chats whose cleared request never left (it missed its slot): their gap is given back.
     unsent_chats: collections.deque = field(default_factory=collections.deque)
+    # Auto-pause: each mailing's last `failure_window` outcomes written here (0: not watched), and
+    # the mailings whose failures went above `failure_share` of them, with the reason, for the driver.
+    failure_window: int = 0
+    failure_share: float = 1.0
+    windows: dict[int, FailureWindow] = field(default_factory=dict)
+    tripped: dict[int, dict] = field(default_factory=dict)
 
     def start(self, name: str) -> Pipeline:
         """Open the start journal and start the threads."""
@@ -165,6 +172,33 @@ class Pipeline:
         """Ids of the rows in flight here (their leases must not run out)."""
         with self._lock:
             return list(self.in_flight)
+
+    def forget_failures(self, mailing_id: int) -> None:
+        """Judge a mailing on the outcomes written from now on only (it joins, or rejoins after a resume)."""
+        with self._lock:
+            self.windows.pop(mailing_id, None)
+            self.tripped.pop(mailing_id, None)
+
+    def take_tripped(self) -> list[tuple[int, dict]]:
+        """The mailings whose recent sends failed too often (each handed over once), with the reason."""
+        with self._lock:
+            taken, self.tripped = list(self.tripped.items()), {}
+            for mailing_id, _ in taken:
+                self.windows.pop(mailing_id, None)
+        return taken
+
+    def _watch_failures(self, closings: list[Closing]) -> None:
+        if not self.failure_window:
+            return
+        with self._lock:
+            for closing in closings:
+                window = self.windows.get(closing.mailing_id)
+                if window is None:
+                    window = self.windows[closing.mailing_id] = FailureWindow(self.failure_window)
+                window.add(closing.status, closing.error)
+            for mailing_id, window in self.windows.items():
+                if mailing_id not in self.tripped and window.tripped(self.failure_share):
+                    self.tripped[mailing_id] = window.reason(self.failure_share)
 
     def behind(self) -> bool:
         """True when Telegram answers too slowly for the requests due (reserve nothing until it does)."""
@@ -501,6 +535,7 @@ class Pipeline:
         return True
 
     def _after_write(self, held: list[tuple[Closing, bool]]) -> None:
+        self._watch_failures([closing for closing, _ in held])
         ids = [closing.id for closing, _ in held]
         with self._lock:
             for delivery_id in ids:

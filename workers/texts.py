@@ -15,6 +15,14 @@ TEXTS = {
         "pause": "⏸ Pause",
         "resume": "▶️ Resume",
         "cancel": "⏹ Cancel",
+        "paused_canary": "🐤 <b>Canary failed: {name}</b> (id {mailing_id})\n"
+        "{failures} of its sample's {sends} sends did not arrive ({share:.0%}, above the {limit:.0%} "
+        "allowed): failed {failed}, blocked {blocked}, unknown {unknown}.\nThe mailing is paused; the rest "
+        "of the audience has not got it. ▶️ Resume sends it to them, ⏹ Cancel stops the mailing.",
+        "paused_auto": "⚠️ <b>Mailing paused itself: {name}</b> (id {mailing_id})\n"
+        "{failed} of its last {sends} sends failed ({share:.0%}, above the {limit:.0%} allowed), so nobody "
+        "else gets it for now. Fix the cause, then ▶️ Resume; or ⏹ Cancel.",
+        "pause_error": "• {error} — {count}",
         "report_title": "📬 <b>Mailing finished: {name}</b>",
         "recipients": "Recipients: {n}",
         "sent": "Sent: {n}",
@@ -25,9 +33,22 @@ TEXTS = {
         "duration": "Duration: {d}",
         "average": "Average rate: {rate:.1f} msg/s",
         "reasons": "Most common reasons:",
+        "clicks": "Button clicks (recipients who clicked, and their share of those reached):",
+        "click_line": "• {text} — {n} ({rate:.1f}%)",
         "csv_caption": "Recipients not reached, with the reason",
         "csv_too_large": "📎 The list of the {rows} recipients not reached ({mb:.1f} MB) is over Telegram's "
         "{limit} MB limit for files, so it is not attached. Get it from the API: <code>GET {path}</code>",
+        "approval_ask": "🔐 <b>Approval needed: {name}</b> (id {mailing_id})\nSend time: {send_at}\n"
+        "Recipients: {audience}\nAuthor: {author}\n\nIt will not start until an admin or moderator other "
+        "than its author approves it. See it first with 👁 Preview.",
+        "approval_due": "⏰ <b>Waiting for approval: {name}</b> (id {mailing_id})\nIts send time has come "
+        "({send_at}), but it will not start until an admin or moderator other than its author approves it.\n"
+        "Recipients: {audience}\nAuthor: {author}",
+        "approval_due_author": "⏰ <b>Your mailing waits for approval: {name}</b> (id {mailing_id})\n"
+        "Its send time has come ({send_at}); it starts as soon as another admin or moderator approves it. "
+        "They have been reminded.\nRecipients: {audience}",
+        "approve": "✅ Approve",
+        "preview": "👁 Preview",
     },
     "ru": {
         "scheduled": "⏳ Запланирована",
@@ -41,6 +62,16 @@ TEXTS = {
         "pause": "⏸ Пауза",
         "resume": "▶️ Продолжить",
         "cancel": "⏹ Отменить",
+        "paused_canary": "🐤 <b>Пробная отправка не удалась: {name}</b> (id {mailing_id})\n"
+        "Из {sends} отправок выборки не дошли {failures} ({share:.0%}, допустимо не больше {limit:.0%}): "
+        "ошибки — {failed}, заблокировали бота — {blocked}, исход неизвестен — {unknown}.\nРассылка на "
+        "паузе, остальные получатели её не получили. «▶️ Продолжить» отправит её им, «⏹ Отменить» "
+        "остановит рассылку.",
+        "paused_auto": "⚠️ <b>Рассылка приостановилась сама: {name}</b> (id {mailing_id})\n"
+        "Из последних {sends} отправок не удались {failed} ({share:.0%}, допустимо не больше {limit:.0%}), "
+        "поэтому пока её больше никто не получит. Устраните причину и нажмите «▶️ Продолжить» или "
+        "«⏹ Отменить».",
+        "pause_error": "• {error} — {count}",
         "report_title": "📬 <b>Рассылка завершена: {name}</b>",
         "recipients": "Получателей: {n}",
         "sent": "Доставлено: {n}",
@@ -51,9 +82,22 @@ TEXTS = {
         "duration": "Длительность: {d}",
         "average": "Средняя скорость: {rate:.1f} сообщ./с",
         "reasons": "Самые частые причины:",
+        "clicks": "Нажатия на кнопки (сколько получателей нажали и их доля от доставленных):",
+        "click_line": "• {text} — {n} ({rate:.1f}\u00a0%)",
         "csv_caption": "Кому не доставлено и почему",
         "csv_too_large": "📎 Список недоставленных (строк: {rows}, {mb:.1f} МБ) превышает лимит Telegram "
         "на файлы ({limit} МБ), поэтому не приложен. Его можно получить через API: <code>GET {path}</code>",
+        "approval_ask": "🔐 <b>Нужно одобрение: {name}</b> (id {mailing_id})\nВремя отправки: {send_at}\n"
+        "Получателей: {audience}\nАвтор: {author}\n\nРассылка не начнётся, пока её не одобрит администратор "
+        "или модератор, который не является её автором. Посмотреть её можно кнопкой «👁 Предпросмотр».",
+        "approval_due": "⏰ <b>Ждёт одобрения: {name}</b> (id {mailing_id})\nВремя отправки наступило "
+        "({send_at}), но рассылка не начнётся, пока её не одобрит администратор или модератор, который не "
+        "является её автором.\nПолучателей: {audience}\nАвтор: {author}",
+        "approval_due_author": "⏰ <b>Ваша рассылка ждёт одобрения: {name}</b> (id {mailing_id})\n"
+        "Время отправки наступило ({send_at}); она начнётся, как только её одобрит другой администратор "
+        "или модератор. Им отправлено напоминание.\nПолучателей: {audience}",
+        "approve": "✅ Одобрить",
+        "preview": "👁 Предпросмотр",
     },
 }
 

@@ -128,6 +128,10 @@ def _dump_value(field: ma.fields.Field):
         return int
     if kind is ma.fields.String:
         return ma.utils.ensure_text_type
+    if kind is ma.fields.Float and not field.as_string:
+        return float
+    if kind is ma.fields.Boolean:
+        return bool  # as its own serialize() turns a bool (the only kind a mailing's row holds)
     if kind in (ma.fields.DateTime, ma.fields.AwareDateTime) and field.format in (None, "iso", "iso8601"):
         return datetime.isoformat
     if kind is ma.fields.Nested and not (field.many or field.schema.many or field.only or field.exclude):

@@ -10,6 +10,7 @@ from webapi.auth import STAFF, require_role
 from webapi.errors import ErrorSchema, ProblemSchema
 from webapi.models import DELIVERY_STATUSES, MAILING_STATUSES
 from webapi.resources import protected_blueprint
+from webapi.resources.canary import CANARY_DOC, CanarySchema, CanaryViewSchema, PauseReasonSchema
 from webapi.resources.clicks import ClicksSchema
 from webapi.resources.common import (
     BLANK,
@@ -140,6 +141,7 @@ class MailingFieldsSchema(StrictSchema):
     buttons = ma.fields.List(ma.fields.Nested(ButtonSchema), metadata=BUTTONS_DOC)
     media = ma.fields.Nested(MediaSchema, allow_none=True)
     segment = ma.fields.Nested(SegmentSchema, allow_none=True, metadata={"description": SEGMENT_DOC})
+    canary = ma.fields.Nested(CanarySchema, allow_none=True, metadata={"description": CANARY_DOC})
 
 
 class MailingCreateSchema(MailingFieldsSchema):
@@ -154,6 +156,28 @@ class MailingPatchSchema(MailingFieldsSchema):
     """Changes to a scheduled mailing, with the version they were made against."""
 
     version = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
+
+
+class ApprovalSchema(ma.Schema):
+    """Whether a mailing needs a second person's approval before it starts, and who gave it."""
+
+    required = ma.fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Its audience, when it was last saved, was above APPROVAL_THRESHOLD: it starts "
+            "only once approved (POST /mailings/{id}/approve)."
+        },
+    )
+    approved_by = ma.fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"format": "int64", "description": "The approver's Telegram id (null for an API client)."},
+    )
+    approved_at = ma.fields.AwareDateTime(
+        allow_none=True,
+        required=True,
+        metadata={"description": "When it was approved; null until then, and again after a change to it."},
+    )
 
 
 class MailingSchema(ma.Schema):
@@ -177,6 +201,28 @@ class MailingSchema(ma.Schema):
     started_at = ma.fields.AwareDateTime(allow_none=True)
     finished_at = ma.fields.AwareDateTime(allow_none=True)
     deliveries_pruned_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": PRUNED_DOC})
+    canary = ma.fields.Nested(CanaryViewSchema, allow_none=True, metadata={"description": CANARY_DOC})
+    canary_until = ma.fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "When the canary's sample finished plus its wait: the rest is judged then."},
+    )
+    canary_passed_at = ma.fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "When the rest of the audience was let go after the sample."},
+    )
+    pause_reason = ma.fields.Nested(
+        PauseReasonSchema,
+        allow_none=True,
+        metadata={"description": "Why a paused mailing paused; null unless paused."},
+    )
+    series_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={
+            "format": "int64",
+            "description": "The recurring series this mailing is a run of, or null.",
+        },
+    )
+    approval = ma.fields.Nested(ApprovalSchema, required=True)
 
 
 class MailingQuerySchema(PageQuerySchema):
@@ -328,6 +374,7 @@ def _mailing_links() -> dict:
         "ResumeMailing": (f"{item}/resume", "post"),
         "CancelMailing": (f"{item}/cancel", "post"),
         "RetryMailing": (f"{item}/retry", "post"),
+        "ApproveMailing": (f"{item}/approve", "post"),
         "DuplicateMailing": (f"{item}/duplicate", "post"),
         "GetMailingNotReached": (f"{item}/not-reached", "get"),
     }

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from webapi import placeholders, segments
 from webapi.extensions import db
 from webapi.models import FINAL_DELIVERY_STATUSES, Mailing, utcnow
-from webapi.services import retention, start_journal
+from webapi.services import canary, retention, start_journal
 from webapi.services.mailings import delivery_counts
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,8 @@ def start(
             "UPDATE mailings SET status = 'sending', started_at = :now, updated_at = :now,"
             " fanout_cursor = CASE WHEN fanout_from IS NULL THEN :c ELSE fanout_cursor END "
             "WHERE id = :id AND status = 'scheduled' AND (:force OR send_at <= :now) "
+            # Not even forced while it waits for approval (webapi/services/approval.py).
+            "  AND NOT (approval_required AND approved_at IS NULL) "
             "RETURNING id, fanout_from, fanout_cursor, segment"
         ),
         {"id": mailing_id, "now": now or utcnow(), "force": force, "c": NOTHING_YET},
@@ -123,6 +125,7 @@ def fan_out_ahead(engine: Engine, mailing_id: int, seconds: float) -> bool:
                 text(
                     "UPDATE mailings SET fanout_cursor = :c, fanout_from = now() "
                     "WHERE id = :m AND status = 'scheduled' AND fanout_from IS NULL "
+                    "  AND NOT (approval_required AND approved_at IS NULL) "
                     "  AND send_at <= now() + make_interval(secs => :s) RETURNING id"
                 ),
                 {"m": mailing_id, "c": NOTHING_YET, "s": seconds},
@@ -221,7 +224,12 @@ def _fan_out_next(conn, mailing_id: int, cursor: int, size: int) -> int:
         ),
         {"m": mailing_id, "c": cursor, "next": last if covered == size else None},
     ).scalar()
-    return -1 if moved is None else covered
+    if moved is None:
+        return -1
+    if covered < size:
+        # The audience is all in: a canary's sample is chosen from it, in the same transaction.
+        canary.mark_sample(conn, mailing_id)
+    return covered
 
 
 def audience_to_come(mailing: Mailing) -> int:
@@ -260,18 +268,25 @@ def fanning_ids(engine: Engine) -> list[int]:
 
 
 def due_mailing_ids(now: datetime | None = None) -> list[int]:
-    """Scheduled mailings whose time has come."""
+    """Scheduled mailings whose time has come (and that wait for no approval)."""
     rows = db.session.execute(
-        text("SELECT id FROM mailings WHERE status = 'scheduled' AND send_at <= :now ORDER BY send_at"),
+        text(
+            "SELECT id FROM mailings WHERE status = 'scheduled' AND send_at <= :now "
+            "AND NOT (approval_required AND approved_at IS NULL) ORDER BY send_at"
+        ),
         {"now": now or utcnow()},
     )
     return [row[0] for row in rows]
 
 
 def seconds_to_next_start() -> float | None:
-    """Seconds until the next scheduled mailing is due (by this host's clock, as `start` reads it)."""
+    """Seconds until the next scheduled mailing is due (by this host's clock, as `start` reads it); one
+    waiting for approval is not counted (it starts when approved)."""
     send_at = db.session.execute(
-        text("SELECT min(send_at) FROM mailings WHERE status = 'scheduled'")
+        text(
+            "SELECT min(send_at) FROM mailings WHERE status = 'scheduled' "
+            "AND NOT (approval_required AND approved_at IS NULL)"
+        )
     ).scalar()
     db.session.rollback()
     return None if send_at is None else (send_at - utcnow()).total_seconds()
@@ -308,16 +323,39 @@ def mailing_status(engine: Engine, mailing_id: int) -> str | None:
         return conn.execute(text("SELECT status FROM mailings WHERE id = :id"), {"id": mailing_id}).scalar()
 
 
+def sendable_ids(engine: Engine) -> list[tuple[int, bool]]:
+    """Sending mailings the drivers send now, oldest start first, each with whether only its canary's
+    sample may go (a mailing whose sample is done waits for its canary's verdict, not in a driver)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT id, canary IS NOT NULL AND canary_passed_at IS NULL AS sample FROM mailings "
+                "WHERE status = 'sending' AND (canary IS NULL OR canary_passed_at IS NOT NULL"
+                "  OR canary_until IS NULL) ORDER BY started_at NULLS LAST, id"
+            )
+        )
+        return [(row.id, row.sample) for row in rows]
+
+
 def claim_batch(
-    engine: Engine, mailing_id: int, owner: str, size: int, lease_seconds: float, names: bool = False
+    engine: Engine,
+    mailing_id: int,
+    owner: str,
+    size: int,
+    lease_seconds: float,
+    names: bool = False,
+    sample: bool = False,
 ) -> list[Claim]:
     """Lease up to `size` due pending deliveries to `owner`; rows other drivers hold are skipped.
 
-    With `names`, each claim carries its user's names (for a mailing with placeholders).
+    With `names`, each claim carries its user's names (for a mailing with placeholders). With
+    `sample`, only rows of its canary's sample are taken; without, rows of the rest are taken only
+    once its canary passed (so a driver that has not yet heard of the canary takes none of them).
     """
+    claim = _CLAIM.format(sample="AND d.canary" if sample else "")
     with engine.begin() as conn:
         rows = conn.execute(
-            text(_WITH_NAMES.format(claim=_CLAIM) if names else _CLAIM),
+            text(_WITH_NAMES.format(claim=claim) if names else claim),
             {"m": mailing_id, "n": size, "owner": owner, "lease": lease_seconds},
         ).all()
     return [
@@ -338,15 +376,18 @@ _CLAIM = (
     "  SELECT d.id FROM deliveries d"
     "  WHERE d.mailing_id = :m AND d.status = 'pending'"
     "    AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now())"
-    "    AND (d.lease_expires_at IS NULL OR d.lease_expires_at < now())"
+    "    AND (d.lease_expires_at IS NULL OR d.lease_expires_at < now()) {sample}"
     "  LIMIT :n FOR UPDATE SKIP LOCKED) "
     "UPDATE deliveries d SET lease_owner = :owner,"
     "  lease_expires_at = now() + make_interval(secs => :lease), updated_at = now() "
     "FROM picked WHERE d.id = picked.id"
     "  AND EXISTS (SELECT 1 FROM mailings WHERE id = :m AND status = 'sending') "
+    # Both subqueries are evaluated once per claim, not per row.
+    "  AND (d.canary OR NOT EXISTS (SELECT 1 FROM mailings"
+    "    WHERE id = :m AND canary IS NOT NULL AND canary_passed_at IS NULL)) "
     "RETURNING d.id, d.user_id, d.chat_id, d.attempts"
 )
-# The claimed rows with their users' names.
+# The claimed rows with their users' names (`{claim}` is _CLAIM with its `{sample}` filled in).
 _WITH_NAMES = (
     "WITH claimed AS ({claim}) SELECT c.*, u.first_name, u.last_name, u.username "
     "FROM claimed c LEFT JOIN users u ON u.tg_id = c.user_id"

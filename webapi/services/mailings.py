@@ -21,12 +21,20 @@ from webapi.domain import (
     WrongStatus,
 )
 from webapi.extensions import db
-from webapi.models import DELIVERY_STATUSES, Delivery, Mailing, MailingButton, utcnow
+from webapi.models import DELIVERY_STATUSES, Delivery, Mailing, MailingButton, approval_view, utcnow
 from webapi.problems import Problem
-from webapi.services import scheduling
+from webapi.services import canary, scheduling
 from webapi.services.audit import record
 
-EDITABLE_FIELDS = ("name", "text", "send_at", "buttons", "media", "segment")
+EDITABLE_FIELDS = ("name", "text", "send_at", "buttons", "media", "segment", "canary")
+
+
+def approval():
+    """The approval rules (webapi/services/approval.py), imported late: they read the ledger, which
+    imports this module."""
+    from webapi.services import approval
+
+    return approval
 
 
 def check_draft(draft: dict, partial: bool = False, now: datetime | None = None) -> dict[str, list[Problem]]:
@@ -68,6 +76,13 @@ def _apply(mailing: Mailing, draft: dict) -> None:
             db.session.execute(delete(Delivery).where(Delivery.mailing_id == mailing.id))
             mailing.fanout_from = mailing.fanout_cursor = None
         mailing.segment = segment
+    if "canary" in draft:
+        chosen = canary.normalized(draft["canary"])
+        if chosen != mailing.canary and mailing.fanout_from is not None:
+            # Its sample was chosen ahead of time with the old settings: the start fans it out anew.
+            db.session.execute(delete(Delivery).where(Delivery.mailing_id == mailing.id))
+            mailing.fanout_from = mailing.fanout_cursor = None
+        mailing.canary = chosen
     if "media" in draft:
         media = draft["media"]
         mailing.media_type = media["type"] if media else None
@@ -110,6 +125,7 @@ def create_mailing(
         request_hash=request_hash,
     )
     _apply(mailing, draft)
+    ask = approval().settle(actor, mailing)
     db.session.add(mailing)
     try:
         db.session.flush()
@@ -132,6 +148,8 @@ def create_mailing(
     )
     db.session.commit()
     scheduling.schedule_start(mailing.id, mailing.send_at)
+    if ask:
+        scheduling.enqueue_approval_request(mailing.id)
     return mailing, True
 
 
@@ -209,12 +227,16 @@ def update_mailing(actor: Actor, mailing_id: int, version: int, changes: dict) -
     if errors:
         db.session.rollback()
         raise InvalidDraft(errors)
+    approved = approval().approved_content(mailing)
     _apply(mailing, changes)
     mailing.version += 1
     record(actor, "mailing.updated", "mailing", mailing.id, fields=sorted(changes), version=mailing.version)
+    ask = approval().settle(actor, mailing, approved)
     db.session.commit()
     if "send_at" in changes:
         scheduling.schedule_start(mailing.id, mailing.send_at)
+    if ask:
+        scheduling.enqueue_approval_request(mailing.id)
     return mailing
 
 
@@ -293,6 +315,7 @@ def _listed(item: dict) -> dict:
     item["media"] = (
         None if item["media_type"] is None else {"type": item["media_type"], "file_id": item["media_file_id"]}
     )
+    item["approval"] = approval_view(item["approval_required"], item["approved_by"], item["approved_at"])
     return item
 
 

@@ -81,6 +81,28 @@ def schedule_start(mailing_id: int, send_at: datetime) -> bool:
     return True
 
 
+def schedule_canary(mailing_id: int, at: datetime) -> bool:
+    """Have the mailing's canary judged at `at` (the whole second after it: rq-scheduler keeps whole
+    seconds, and a judge that comes early only re-schedules itself); False when Redis is unreachable."""
+    due = at.astimezone(UTC).replace(microsecond=0) + timedelta(seconds=1)
+    try:
+        Scheduler(queue_name=jobs.JUDGE_CANARY.queue, connection=_redis()).enqueue_at(
+            due,
+            jobs.JUDGE_CANARY.func,
+            mailing_id,
+            job_id=f"mailing-{mailing_id}-canary",
+            timeout=jobs.JUDGE_CANARY.timeout,
+            queue_name=jobs.JUDGE_CANARY.queue,
+            job_description=jobs.JUDGE_CANARY.describe(mailing_id),
+        )
+    except RedisError as error:
+        log.warning(
+            "mailing %s: canary not scheduled in Redis (%s); reconcile will judge it", mailing_id, error
+        )
+        return False
+    return True
+
+
 def unschedule_start(mailing_id: int) -> None:
     """Remove the mailing's start and fan-out jobs, if any."""
     try:
@@ -135,6 +157,16 @@ def enqueue_after_start(mailing_id: int) -> bool:
 def enqueue_progress(mailing_id: int) -> bool:
     """Refresh the author's progress message soon (after a pause, resume or cancel)."""
     return enqueue(jobs.UPDATE_PROGRESS, mailing_id)
+
+
+def enqueue_approval_request(mailing_id: int) -> bool:
+    """Ask the approvers of a mailing waiting for approval (reconcile does it if this is lost)."""
+    return enqueue(jobs.ASK_APPROVAL, mailing_id)
+
+
+def enqueue_approval_reminder(mailing_id: int) -> bool:
+    """Remind everyone concerned that a due mailing waits for approval (the job claims its turn)."""
+    return enqueue(jobs.REMIND_APPROVAL, mailing_id)
 
 
 def enqueue_report(mailing_id: int) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from webapi.domain import Actor, DeliveriesPruned, WrongStatus
+from webapi.domain import Actor, ApprovalRequired, DeliveriesPruned, WrongStatus
 from webapi.extensions import db
 from webapi.models import Mailing, utcnow
 from webapi.services import ledger, reports, scheduling
@@ -43,7 +43,7 @@ def send_now(actor: Actor, mailing_id: int) -> Mailing:
     answer never waits for it however large the audience is."""
     get_mailing(mailing_id)
     if not ledger.start(mailing_id, force=True, first_chunk=0):
-        _transition(mailing_id, ("scheduled",), "sending", "sent now")  # raises WrongStatus
+        _refuse_start(mailing_id)
     record(actor, "mailing.send_now", "mailing", mailing_id)
     db.session.commit()
     scheduling.unschedule_start(mailing_id)
@@ -51,9 +51,19 @@ def send_now(actor: Actor, mailing_id: int) -> Mailing:
     return _refreshed(mailing_id)
 
 
+def _refuse_start(mailing_id: int) -> None:
+    """Why the start refused a mailing: it is not scheduled (`WrongStatus`), or it waits for approval."""
+    db.session.expire_all()
+    status = get_mailing(mailing_id).status
+    db.session.rollback()
+    if status == "scheduled":
+        raise ApprovalRequired()
+    raise WrongStatus(status, "scheduled", "sent now")
+
+
 def pause(actor: Actor, mailing_id: int) -> Mailing:
     """Stop starting new sends; requests in flight finish."""
-    _transition(mailing_id, ("sending",), "paused", "paused")
+    _transition(mailing_id, ("sending",), "paused", "paused", """, pause_reason = '{"code": "manual"}'""")
     record(actor, "mailing.paused", "mailing", mailing_id)
     db.session.commit()
     ledger.release_claims(db.engine, mailing_id)
@@ -62,19 +72,33 @@ def pause(actor: Actor, mailing_id: int) -> Mailing:
 
 
 def resume(actor: Actor, mailing_id: int) -> Mailing:
-    """Carry on sending a paused mailing."""
-    _transition(mailing_id, ("paused",), "sending", "resumed")
+    """Carry on sending a paused mailing (one its canary paused goes on with the rest: staff saw why)."""
+    _transition(mailing_id, ("paused",), "sending", "resumed", _RESUMED)
     record(actor, "mailing.resumed", "mailing", mailing_id)
     db.session.commit()
     scheduling.ensure_drivers()
     scheduling.enqueue_progress(mailing_id)
-    return _refreshed(mailing_id)
+    mailing = _refreshed(mailing_id)
+    if mailing.canary_until is not None and mailing.canary_passed_at is None:
+        # Paused while its canary waited: judged at the end of the wait (or at once, if that is over).
+        scheduling.schedule_canary(mailing_id, mailing.canary_until)
+    return mailing
+
+
+_RESUMED = (
+    ", canary_passed_at = CASE WHEN pause_reason->>'code' = 'canary' THEN now() ELSE canary_passed_at END"
+    ", pause_reason = NULL"
+)
 
 
 def cancel(actor: Actor, mailing_id: int) -> Mailing:
     """Stop for good: pending deliveries become cancelled, what was sent stays sent."""
     _transition(
-        mailing_id, ("scheduled", "sending", "paused"), "cancelled", "cancelled", ", finished_at = now()"
+        mailing_id,
+        ("scheduled", "sending", "paused"),
+        "cancelled",
+        "cancelled",
+        ", finished_at = now(), pause_reason = NULL",
     )
     cancelled = db.session.execute(
         text(
