@@ -189,3 +189,31 @@ class SourceTaken(Conflict):
         super().__init__(
             f"Another invite link already uses the source {source}: choose another.", {"source": source}
         )
+
+
+class ApprovalByAuthor(NotAllowed):
+    """A mailing's author may not approve it: a second person must."""
+
+    code = "approval_by_author"
+
+    def __init__(self):
+        super().__init__("You wrote this mailing: another admin or moderator must approve it.")
+
+
+class ApprovalNotRequired(Conflict):
+    """The mailing's audience is within APPROVAL_THRESHOLD: there is nothing to approve."""
+
+    code = "approval_not_required"
+
+    def __init__(self):
+        super().__init__("This mailing does not need approval: its audience is within the threshold.")
+
+
+class ApprovalRequired(Conflict):
+    """The mailing cannot start before a second admin or moderator approves it."""
+
+    code = "approval_required"
+
+    def __init__(self):
+        super().__init__("This mailing needs approval by another admin or moderator before it can start.")
+

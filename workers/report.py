@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from webapi.extensions import db
 from webapi.models import Mailing, ReportRecipient, User
-from webapi.services import ledger, reports
+from webapi.services import clicks, ledger, reports
 from webapi.services.mailings import delivery_counts
 from webapi.settings import language_for
 from webapi.telegram import outcomes, telegram
@@ -76,8 +76,10 @@ def report_text(
     reasons: list[tuple[str, int]],
     language: str = "en",
     not_attached: NotReached | None = None,
+    button_clicks: list[clicks.ButtonClicks] | None = None,
 ) -> str:
-    """The report body (HTML); given `not_attached`, a CSV too large to attach, it says where to get it."""
+    """The report body (HTML); given `not_attached`, a CSV too large to attach, it says where to get it;
+    given `button_clicks`, each URL button's clicks and click rate, when there are any."""
     figures = ledger.progress(mailing, counts)
     lines = [
         t(language, "report_title", name=escape_html(mailing.name)),
@@ -90,6 +92,12 @@ def report_text(
         t(language, "duration", d=duration_text(figures["elapsed"])),
         t(language, "average", rate=figures["rate"]),
     ]
+    if button_clicks and any(button.clicks for button in button_clicks):
+        lines.append(t(language, "clicks"))
+        lines += [
+            t(language, "click_line", text=escape_html(b.text), n=b.clicks, rate=b.rate * 100)
+            for b in button_clicks
+        ]
     if reasons:
         lines.append(t(language, "reasons"))
         lines += [f"• {escape_html(reason[:200])} — {count}" for reason, count in reasons]
@@ -215,6 +223,8 @@ def send_report(mailing_id: int) -> int:
     mailing = db.session.get(Mailing, mailing_id)
     counts = delivery_counts(mailing_id)
     reasons = top_reasons(mailing_id)
+    # Sent at the finish, so few may have clicked yet; shown when any have.
+    button_clicks = clicks.button_clicks(mailing, counts["sent"], tracking=False)
     default = current_app.config["SETTINGS"].bot_language
     languages = dict(
         db.session.execute(
@@ -234,7 +244,8 @@ def send_report(mailing_id: int) -> int:
                 attachment = write_not_reached(mailing_id, Path(scratch))
                 too_large = attachment if attachment is not None and not attachment.attachable else None
                 bodies = {
-                    language: report_text(mailing, counts, reasons, language, too_large) for language in TEXTS
+                    language: report_text(mailing, counts, reasons, language, too_large, button_clicks)
+                    for language in TEXTS
                 }
                 db.session.rollback()
                 if attachment is not None:

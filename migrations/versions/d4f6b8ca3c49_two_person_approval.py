@@ -19,8 +19,24 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table("mailings") as batch_op:
+        batch_op.add_column(
+            sa.Column("approval_required", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch_op.add_column(sa.Column("approved_by", sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("approval_asked_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("approval_reminded_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_foreign_key(
+            "fk_mailings_approved_by_users", "users", ["approved_by"], ["tg_id"], ondelete="SET NULL"
+        )
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("mailings") as batch_op:
+        batch_op.drop_constraint("fk_mailings_approved_by_users", type_="foreignkey")
+        batch_op.drop_column("approval_reminded_at")
+        batch_op.drop_column("approval_asked_at")
+        batch_op.drop_column("approved_at")
+        batch_op.drop_column("approved_by")
+        batch_op.drop_column("approval_required")

@@ -380,6 +380,10 @@ TEXTS = {
     "problem_not_found": "It is not there any more: perhaps it was deleted.",
     "problem_conflict": "The data changed meanwhile. Reload it and try again.",
     "problem_wrong_status": "This cannot be done now: the mailing is {status}.",
+    "problem_approval_by_author": "You wrote this mailing: another admin or moderator must approve it.",
+    "problem_approval_not_required": "This mailing does not need approval: its audience is small enough.",
+    "problem_approval_required": "This mailing needs approval by another admin or moderator before it "
+    "can start.",
     "problem_version_conflict": "Someone else changed this mailing meanwhile: open it again and repeat your "
     "change.",
     "problem_last_admin": "This is the last admin: make someone else admin first.",

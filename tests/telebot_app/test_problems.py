@@ -153,6 +153,7 @@ def test_the_refusal_codes_are_found_and_their_params_are_not_stale():
     found = set(REFUSALS)
     assert {"forbidden", "invalid_key", "idempotency_key_reused", "invalid_utf8", "too_large"} <= found
     assert {"telegram_error", "telegram_unavailable", "nul_character", "wrong_status"} <= found
+    assert {"approval_by_author", "approval_not_required", "approval_required"} <= found
     assert set(REFUSAL_PARAMS) <= found
 
 

@@ -72,6 +72,8 @@ TABLE = [
     ("GET", "/api/v1/mailings/{mailing_id}/deliveries", "/api/v1/mailings/{id}/deliveries", None, STAFF),
     ("POST", "/api/v1/mailings/{mailing_id}/test", "/api/v1/mailings/{id}/test", {"chat_id": OWN_ID}, STAFF),
     ("POST", "/api/v1/mailings/{mailing_id}/send-now", "/api/v1/mailings/{id}/send-now", None, STAFF),
+    # Staff other than the author (the table's mailing is another admin's); the author: approval_by_author.
+    ("POST", "/api/v1/mailings/{mailing_id}/approve", "/api/v1/mailings/{id}/approve", None, STAFF),
     ("POST", "/api/v1/mailings/{mailing_id}/pause", "/api/v1/mailings/{id}/pause", None, STAFF),
     ("POST", "/api/v1/mailings/{mailing_id}/resume", "/api/v1/mailings/{id}/resume", None, STAFF),
     ("POST", "/api/v1/mailings/{mailing_id}/cancel", "/api/v1/mailings/{id}/cancel", None, STAFF),

@@ -63,8 +63,9 @@ def test_a_created_mailing_links_to_every_operation_on_it(client):
     }
     created = spec["paths"]["/api/v1/mailings"]["post"]["responses"]["201"]
     assert {link["operationRef"] for link in created["links"].values()} == on_a_mailing
-    assert len(on_a_mailing) == 13
+    assert len(on_a_mailing) == 14
     assert {"#/paths/~1api~1v1~1mailings~1{mailing_id}~1duplicate/post"} < on_a_mailing
+    assert {"#/paths/~1api~1v1~1mailings~1{mailing_id}~1approve/post"} < on_a_mailing
 
 
 def test_the_document_states_the_rules_a_schema_can(client):

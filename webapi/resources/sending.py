@@ -20,7 +20,7 @@ from webapi.resources.mailings import (
     MediaSchema,
     text_format_field,
 )
-from webapi.services import sending_control
+from webapi.services import approval, sending_control
 from webapi.services.audit import record
 from webapi.services.mailings import check_draft, get_mailing, read_text
 from webapi.services.preview_send import TelegramRefused, TelegramUnavailable, send_preview
@@ -140,11 +140,52 @@ class MailingSendNow(MethodView):
     """Starting a scheduled mailing now."""
 
     @blp.response(200, MailingSchema)
-    @blp.alt_response(409, schema=ErrorSchema, description=WRONG_STATUS)
+    @blp.alt_response(
+        409,
+        schema=ErrorSchema,
+        description=WRONG_STATUS[:-1] + ", or it waits for approval (approval_required).",
+    )
     @blp.doc(responses={200: {"links": MAILING_LINKS}})
     def post(self, mailing_id):
         """Start a scheduled mailing now."""
         return sending_control.send_now(require_role(*STAFF), mailing_id)
+
+
+class ApproveQuerySchema(StrictSchema):
+    """Optionally, the version being approved: the one the approver read."""
+
+    version = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "Approve only this version; another one answers 409 version_conflict."},
+    )
+
+
+@blp.route("/<int64:mailing_id>/approve")
+class MailingApprove(MethodView):
+    """The second person's approval of a large mailing."""
+
+    @blp.arguments(ApproveQuerySchema, location="query")
+    @blp.response(200, MailingSchema)
+    @blp.alt_response(
+        403,
+        schema=ErrorSchema,
+        description="Not staff (forbidden), or the mailing's own author (approval_by_author).",
+    )
+    @blp.alt_response(
+        409,
+        schema=ErrorSchema,
+        description="Not scheduled (wrong_status), changed since that version (version_conflict), "
+        "or no approval needed (approval_not_required).",
+    )
+    @blp.doc(responses={200: {"links": MAILING_LINKS}})
+    def post(self, query, mailing_id):
+        """Approve a mailing that needs it, as an admin or moderator other than its author.
+
+        Approving again changes nothing. A mailing whose send time has come starts at once; a change
+        to its text, time, audience, buttons or media takes the approval back.
+        """
+        actor = require_role(*STAFF)
+        return approval.approve(actor, mailing_id, query.get("version"))
 
 
 @blp.route("/<int64:mailing_id>/pause")
