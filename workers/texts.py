@@ -35,8 +35,6 @@ TEXTS = {
         "reasons": "Most common reasons:",
         "clicks": "Button clicks (recipients who clicked, and their share of those reached):",
         "click_line": "• {text} — {n} ({rate:.1f}%)",
-        "clicks": "Button clicks (recipients who clicked, and their share of those reached):",
-        "click_line": "• {text} — {n} ({rate:.1f}%)",
         "csv_caption": "Recipients not reached, with the reason",
         "csv_too_large": "📎 The list of the {rows} recipients not reached ({mb:.1f} MB) is over Telegram's "
         "{limit} MB limit for files, so it is not attached. Get it from the API: <code>GET {path}</code>",
@@ -84,8 +82,6 @@ TEXTS = {
         "duration": "Длительность: {d}",
         "average": "Средняя скорость: {rate:.1f} сообщ./с",
         "reasons": "Самые частые причины:",
-        "clicks": "Нажатия на кнопки (сколько получателей нажали и их доля от доставленных):",
-        "click_line": "• {text} — {n} ({rate:.1f}\u00a0%)",
         "clicks": "Нажатия на кнопки (сколько получателей нажали и их доля от доставленных):",
         "click_line": "• {text} — {n} ({rate:.1f}\u00a0%)",
         "csv_caption": "Кому не доставлено и почему",
