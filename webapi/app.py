@@ -8,7 +8,7 @@ from redis import Redis
 from webapi import auth, cli, monitoring
 from webapi.errors import register_error_handlers
 from webapi.extensions import api, db, migrate
-from webapi.resources import clicks, health, history, invite_links, mailings, sending, users
+from webapi.resources import clicks, health, history, invite_links, mailings, sending, series, users
 from webapi.resources.common import INT64_SCHEMA, Int64Converter, document_request_rules
 from webapi.settings import ROOT, Settings, load_settings
 
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.init_app(app)
     api.register_converter(Int64Converter, lambda converter: INT64_SCHEMA)
     document_request_rules(api)
-    for module in (health, users, mailings, sending, history, invite_links, clicks):
+    for module in (health, users, mailings, sending, history, invite_links, clicks, series):
         api.register_blueprint(module.blp)
     register_error_handlers(app)
     monitoring.init_app(app, settings)

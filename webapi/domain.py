@@ -217,3 +217,19 @@ class ApprovalRequired(Conflict):
     def __init__(self):
         super().__init__("This mailing needs approval by another admin or moderator before it can start.")
 
+
+
+class SeriesNotFound(NotFound):
+    """No recurring series with this id."""
+
+    def __init__(self, series_id: int):
+        super().__init__(f"No series with id {series_id}.")
+
+
+class SeriesWrongStatus(Conflict):
+    """The series' status does not allow this action (say, resuming one that is not paused)."""
+
+    code = "series_wrong_status"
+
+    def __init__(self, status: str, allowed: str, verb: str):
+        super().__init__(f"Only {allowed} series can be {verb}; this one is {status}.", {"status": status})

@@ -152,3 +152,34 @@ def test_approving_a_mailing_needs_a_valid_token(client, admin, case):
     response = client.post("/api/v1/mailings/1/approve", query_string={"version": 1}, headers=headers)
     assert response.status_code == 401
     assert response.json["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/series"),
+        ("POST", "/api/v1/series"),
+        ("GET", "/api/v1/series/1"),
+        ("PATCH", "/api/v1/series/1"),
+        ("POST", "/api/v1/series/1/pause"),
+        ("POST", "/api/v1/series/1/resume"),
+        ("POST", "/api/v1/series/1/end"),
+    ],
+)
+@pytest.mark.parametrize("case", ["none", "expired", "tampered payload"])
+def test_recurring_series_need_a_valid_token(client, admin, method, path, case):
+    headers = {} if case == "none" else {"Authorization": f"Bearer {BAD_TOKENS[case]()}"}
+    body = {"name": "n", "text": "t", "rule": {"kind": "daily", "time": "09:00"}}
+    response = client.open(
+        path, method=method, json=body if method in ("POST", "PATCH") else None, headers=headers
+    )
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("case", ["none", "expired", "other key"])
+def test_approving_a_mailing_needs_a_valid_token(client, admin, case):
+    headers = {} if case == "none" else {"Authorization": f"Bearer {BAD_TOKENS[case]()}"}
+    response = client.post("/api/v1/mailings/1/approve", query_string={"version": 1}, headers=headers)
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"

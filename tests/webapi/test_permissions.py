@@ -92,6 +92,19 @@ TABLE = [
         STAFF,
     ),
     ("GET", "/api/v1/mailings/{mailing_id}/not-reached", "/api/v1/mailings/{id}/not-reached", None, STAFF),
+    ("GET", "/api/v1/series", "/api/v1/series", None, STAFF),
+    (
+        "POST",
+        "/api/v1/series",
+        "/api/v1/series",
+        {"name": "n", "text": "t", "rule": {"kind": "daily", "time": "09:00"}},
+        STAFF,
+    ),
+    ("GET", "/api/v1/series/{series_id}", "/api/v1/series/1", None, STAFF),
+    ("PATCH", "/api/v1/series/{series_id}", "/api/v1/series/1", {"version": 1, "name": "y"}, STAFF),
+    ("POST", "/api/v1/series/{series_id}/pause", "/api/v1/series/1/pause", None, STAFF),
+    ("POST", "/api/v1/series/{series_id}/resume", "/api/v1/series/1/resume", None, STAFF),
+    ("POST", "/api/v1/series/{series_id}/end", "/api/v1/series/1/end", None, STAFF),
 ]
 # What a subscriber may do to their own subscription (and everyone else too).
 OWN = [

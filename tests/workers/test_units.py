@@ -107,10 +107,11 @@ def test_periodic_jobs_register_once_with_stable_ids(redis, app):
     assert register_periodic_jobs(scheduler, every_30) == [job.id for job in every_30]
     assert register_periodic_jobs(scheduler, every_30) == []
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    reconcile, prune = every_30
-    assert set(jobs) == {reconcile.id, prune.id}
+    reconcile, prune, series = every_30
+    assert set(jobs) == {reconcile.id, prune.id, series.id}
     assert reconcile.id.startswith("periodic-reconcile-")
     assert prune.id.startswith("periodic-prune_deliveries-")
+    assert series.id.startswith("periodic-make_series_runs-") and jobs[series.id].meta["interval"] == 60
     assert jobs[reconcile.id].meta["interval"] == 30 and jobs[reconcile.id].timeout == 900
     assert jobs[prune.id].meta["interval"] == 900 and jobs[prune.id].timeout == prune.kind.timeout
 
