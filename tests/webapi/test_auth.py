@@ -146,14 +146,6 @@ def test_a_mailing_s_copy_and_its_not_reached_list_need_a_valid_token(client, ad
     assert response.json["error"]["code"] == "unauthorized"
 
 
-@pytest.mark.parametrize("case", ["none", "expired", "other key"])
-def test_approving_a_mailing_needs_a_valid_token(client, admin, case):
-    headers = {} if case == "none" else {"Authorization": f"Bearer {BAD_TOKENS[case]()}"}
-    response = client.post("/api/v1/mailings/1/approve", query_string={"version": 1}, headers=headers)
-    assert response.status_code == 401
-    assert response.json["error"]["code"] == "unauthorized"
-
-
 @pytest.mark.parametrize(
     ("method", "path"),
     [
