@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -24,6 +25,20 @@ log = logging.getLogger(__name__)
 
 WAIT_SECONDS = 2  # how long one wait for a notice blocks (below the bot's Redis socket timeout)
 RETRY_SECONDS = 2  # the pause after a failure before the unfinished notices are tried again
+# In webhook mode every web process could tell role changes; one at a time does, holding this lease.
+LEASE_KEY = "rassylka:bot:role-notices:teller"
+LEASE_SECONDS = 10
+# 2: the lease was just taken; 1: it was held and is extended; 0: another process holds it.
+_HOLD_LEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  redis.call('expire', KEYS[1], ARGV[2])
+  return 1
+end
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+  return 2
+end
+return 0
+"""
 
 
 def tell_role_changes(bot: TeleBot, redis: Redis, bot_language: str, wait_seconds: float = 0) -> int:
@@ -49,13 +64,28 @@ def tell_new_role(bot: TeleBot, tg_id: int, role: str, language: str) -> None:
         log.info("could not tell user %s of their new role: %s", tg_id, exc.description)
 
 
-def start_role_notices(bot: TeleBot, redis: Redis, bot_language: str) -> threading.Event:
-    """Tell role changes as they come, in a daemon thread; set the returned event to stop it."""
+def start_role_notices(bot: TeleBot, redis: Redis, bot_language: str, lease: bool = False) -> threading.Event:
+    """Tell role changes as they come, in a daemon thread; set the returned event to stop it.
+
+    With `lease`, only while this process holds the tellers' lease (several web processes in
+    webhook mode): the one that takes it over puts back what a stopped teller left unfinished.
+    """
     stop = threading.Event()
+    owner = f"{uuid.uuid4().hex}"
+    hold = redis.register_script(_HOLD_LEASE)
 
     def run() -> None:
         while not stop.is_set():
             try:
+                if lease:
+                    held = hold(keys=[LEASE_KEY], args=[owner, LEASE_SECONDS])
+                    if not held:
+                        stop.wait(LEASE_SECONDS / 2)
+                        continue
+                    if held == 2:
+                        role_notices.requeue_unfinished(redis)
+                    tell_role_changes(bot, redis, bot_language, WAIT_SECONDS)
+                    continue
                 role_notices.requeue_unfinished(redis)  # what a stopped bot or a failure left taken
                 while not stop.is_set():
                     tell_role_changes(bot, redis, bot_language, WAIT_SECONDS)

@@ -13,13 +13,15 @@ from webapi import jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("webapi", "workers", "telebot_app", "telegram_sandbox")
-# What the bot legitimately shares with the backend: settings, logging with secrets redacted, the
+# What the bot legitimately shares with the backend: settings, logging with secrets redacted (and error
+# tracking, scrubbed by the same rules), the
 # minting of its own short-lived API tokens (with the shared JWT secret), the bot token's one
 # rate limiter (a 429 wait holds replies and mailings alike), and what a tag and a language code are
 # (so the bot names the very line or word of a typed audience or a CSV the API would refuse).
 SHARED_WITH_THE_BOT = {
     "webapi.settings",
     "webapi.logs",
+    "webapi.error_tracking",
     "webapi.tokens",
     "webapi.telegram.rate_limiter",
     "webapi.role_notices",

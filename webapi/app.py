@@ -8,7 +8,17 @@ from redis import Redis
 from webapi import auth, cli, monitoring
 from webapi.errors import register_error_handlers
 from webapi.extensions import api, db, migrate
-from webapi.resources import clicks, health, history, invite_links, mailings, sending, series, users
+from webapi.resources import (
+    clicks,
+    health,
+    history,
+    invite_links,
+    mailings,
+    sending,
+    series,
+    telegram_webhook,
+    users,
+)
 from webapi.resources.common import INT64_SCHEMA, Int64Converter, document_request_rules
 from webapi.settings import ROOT, Settings, load_settings
 
@@ -16,6 +26,8 @@ MAX_BODY_BYTES = 1024 * 1024
 # Swagger UI's files are served by the app itself, so /docs works with no internet access.
 SWAGGER_ASSETS = "/docs/assets"
 REQUIRED = ("DATABASE_URL", "REDIS_URL", "JWT_SECRET_KEY", "ADMIN_KEY")
+# Webhook mode runs the bot's handlers in web (see wsgi.py): they need the bot's token.
+WEBHOOK_REQUIRED = ("BOT_TOKEN",)
 
 
 def _swagger_asset(filename: str):
@@ -27,6 +39,8 @@ def _swagger_asset(filename: str):
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the API app from settings (default: the environment)."""
     settings = (settings or load_settings()).require(*REQUIRED)
+    if settings.webhook_url:
+        settings.require(*WEBHOOK_REQUIRED)
     app = Flask(__name__)
     app.config.update(
         SETTINGS=settings,
@@ -58,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.init_app(app)
     api.register_converter(Int64Converter, lambda converter: INT64_SCHEMA)
     document_request_rules(api)
-    for module in (health, users, mailings, sending, history, invite_links, clicks, series):
+    for module in (health, users, mailings, sending, history, invite_links, clicks, series, telegram_webhook):
         api.register_blueprint(module.blp)
     register_error_handlers(app)
     monitoring.init_app(app, settings)

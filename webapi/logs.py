@@ -98,4 +98,11 @@ def configure_logging(
 
 def settings_secrets(settings) -> list[str | None]:
     """Every secret value in the settings, for the redacting filter."""
-    return [settings.jwt_secret_key, settings.admin_key, settings.bot_token, settings.dashboard_password]
+    return [
+        settings.jwt_secret_key,
+        settings.admin_key,
+        settings.bot_token,
+        settings.dashboard_password,
+        settings.webhook_secret,
+        settings.sentry_dsn,
+    ]

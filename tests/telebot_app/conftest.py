@@ -10,14 +10,18 @@ from telebot import TeleBot, apihelper
 
 from telebot_app.bot import build_runtime, create_bot
 from telebot_app.notices import tell_role_changes
+from telebot_app.webhook import UpdateLanes, set_or_delete_webhook
 from telegram_sandbox import SandboxServer
 from telegram_sandbox.client import SandboxClient
 from tests.conftest import bot_headers
-from webapi.settings import load_settings
+from tests.support import wait_for
+from webapi.resources.telegram_webhook import UPDATE_SINK
+from webapi.settings import WEBHOOK_PATH, load_settings
 
 TOKEN = "777001:BOT-telebot_tests"
 ADMIN_ID = 50_001
 MAX_ROUNDS = 100
+WEBHOOK_SECRET = "test-webhook-secret_42"
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +99,38 @@ class Driver:
             self.offset = updates[-1].update_id + 1
             self.bot.process_new_updates(updates)
         raise AssertionError("the bot keeps receiving updates")
+
+
+class WebhookDriver(Driver):
+    """The bot in webhook mode: the sandbox pushes each update to the live API's /telegram/webhook, and
+    the web's update lanes (telebot_app/webhook.py) run the same bot on it, as wsgi.py wires them."""
+
+    def __init__(self, settings, sandbox: SandboxClient, app) -> None:
+        self.app = app
+        self.lanes: UpdateLanes | None = None
+        super().__init__(settings, sandbox)
+        set_or_delete_webhook(self.bot, self.settings)
+
+    def _build(self) -> TeleBot:
+        if self.lanes is not None:
+            self.lanes.close()
+        self.lanes = UpdateLanes(self.settings)
+        self.app.extensions[UPDATE_SINK] = self.lanes
+        bot = self.lanes.bot
+        self.runtime = self.lanes.runtime
+        return bot
+
+    def _handle_updates(self) -> None:
+        # Telegram's queue empty means every update was answered 200, so taken by the lanes first.
+        def handled() -> bool:
+            return not self.sandbox.pending_updates() and self.lanes.pending() == 0
+
+        wait_for(handled, 30, "the webhook's updates to be handled")
+
+    def close(self) -> None:
+        """Stop the lanes and take them off the app."""
+        self.lanes.close()
+        self.app.extensions.pop(UPDATE_SINK, None)
 
 
 class Player:
@@ -201,9 +237,58 @@ def telebot_urls():
 
 
 @pytest.fixture
-def driver(bot_settings, sandbox, telebot_urls) -> Driver:
-    """The bot under test."""
-    return Driver(bot_settings, sandbox)
+def bot_mode() -> str:
+    """How the bot gets its updates: polling (the default) or webhook (BOTH_MODES tests run in both)."""
+    return "polling"
+
+
+@pytest.fixture
+def webhook_settings(bot_settings, live_api, telegram_app):
+    """Webhook mode: the bot's settings and the API's with WEBHOOK_URL (the live API) and a secret."""
+    webhook = {"webhook_url": live_api + WEBHOOK_PATH, "webhook_secret": WEBHOOK_SECRET}
+    original = telegram_app.config["SETTINGS"]
+    telegram_app.config["SETTINGS"] = dataclasses.replace(original, **webhook)
+    yield dataclasses.replace(bot_settings, **webhook)
+    telegram_app.config["SETTINGS"] = original
+
+
+@pytest.fixture
+def driver(request, bot_mode, bot_settings, sandbox, telebot_urls) -> Driver:
+    """The bot under test, in `bot_mode`."""
+    if bot_mode == "polling":
+        yield Driver(bot_settings, sandbox)
+        return
+    sandbox.configure_webhook(retry_first=0.05, retry_most=0.5)
+    webhook = WebhookDriver(
+        request.getfixturevalue("webhook_settings"), sandbox, request.getfixturevalue("telegram_app")
+    )
+    yield webhook
+    webhook.close()
+
+
+# Conversation tests that run in both modes, polling and webhook (test module: test names).
+BOTH_MODES = {
+    "test_subscription": {
+        "test_start_subscribes_and_greets",
+        "test_stop_unsubscribes_and_start_subscribes_again",
+        "test_admin_key_in_start_makes_an_admin_with_admin_commands",
+    },
+    "test_constructor": {
+        "test_full_constructor_with_buttons_reordered_media_replaced_preview_test_and_save",
+        "test_restart_in_the_middle_of_the_constructor_keeps_the_draft",
+    },
+    "test_browser": {"test_delete_asks_first"},
+    "test_roles": {"test_role_change_by_id_with_confirmation"},
+    "test_role_notice_and_reports": {"test_the_target_is_told_in_their_own_language_with_their_menu"},
+    "test_validation": {"test_name_text_and_time_errors_repeat_the_question"},
+}
+
+
+def pytest_generate_tests(metafunc):
+    """Run the BOTH_MODES tests with the bot polling and on the webhook."""
+    module = metafunc.module.__name__.rpartition(".")[2]
+    if metafunc.function.__name__ in BOTH_MODES.get(module, ()):
+        metafunc.parametrize("bot_mode", ["polling", "webhook"])
 
 
 @pytest.fixture

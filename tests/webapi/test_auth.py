@@ -105,10 +105,21 @@ def test_the_click_redirect_needs_no_token(client):
     assert response.json["error"]["code"] == "not_found"
 
 
+def test_the_telegram_webhook_takes_its_secret_header_not_a_token(client, admin):
+    # Telegram signs its deliveries with the webhook's secret (tests/webapi/test_telegram_webhook.py);
+    # a bearer token opens nothing there, and without webhook mode no secret matches.
+    for headers in ({}, admin, {"X-Telegram-Bot-Api-Secret-Token": "guess", **admin}):
+        response = client.post("/telegram/webhook", json={"update_id": 1}, headers=headers)
+        assert response.status_code == 401
+        assert response.json["error"]["code"] == "unauthorized"
+
+
 def test_every_other_path_in_the_spec_requires_a_token(client):
     spec = client.get("/openapi.json").json
     for path, operations in spec["paths"].items():
         if path in ("/health", "/r/{token}"):  # the click redirect is open: its token is its credential
+            continue
+        if path == "/telegram/webhook":  # the webhook's secret header, not a JWT (the test below)
             continue
         concrete = re.sub(r"\{[a-z_]+\}", "1", path)
         for method in operations:
