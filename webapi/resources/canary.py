@@ -23,6 +23,7 @@ class CanarySchema(StrictSchema):
         metadata={"description": "The sample's share of the audience, in per cent (at least one person)."},
     )
     count = ma.fields.Integer(
+        strict=True,
         validate=ma.validate.Range(min=1, max=rules.MAX_COUNT),
         metadata={"description": "The sample's size in people (at most the whole audience)."},
     )
