@@ -1,10 +1,12 @@
-"""API speed under gunicorn: GET /mailings with 10,000 mailings in the table, POST /mailings, and
-*Send now* with 1,000,000 active subscribers.
+"""API speed under gunicorn: GET /mailings with 10,000 mailings in the table, POST /mailings,
+*Send now* with 1,000,000 active subscribers, and the click redirect of URL buttons.
 
 Usage: python bench/api.py [--seconds 10] [--clients 8] [--mailings 10000] [--subscribers 1000000]
 Prints one JSON line per scenario: requests, seconds, rps, p50_ms, p99_ms, errors. The send-now
 scenario adds the subscribers after the other two and sends a different scheduled mailing each
-call (no workers run: what is measured is the request, which fans out nothing).
+call (no workers run: what is measured is the request, which fans out nothing). The redirect
+scenario follows a random subscriber's click link of a finished mailing's button each call (the
+first click of each is counted, an insert; a repeat is a conflict that counts nothing).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import requests
 from stack import BENCH_SECRET, ROOT, free_port, stack, wait_until_healthy
 
 sys.path.insert(0, str(ROOT))
+from webapi.click_links import PATH, ClickKeys  # noqa: E402
 from webapi.tokens import mint_token  # noqa: E402
 
 ADMIN_ID = 1
@@ -63,6 +66,25 @@ def add_subscribers(database_url: str, count: int) -> None:
         )
         cursor.execute("ANALYZE users")
     connection.close()
+
+
+def add_clicked_mailing(database_url: str) -> int:
+    """A finished mailing with one URL button, as clicks find it; returns its id."""
+    connection = psycopg2.connect(database_url.replace("postgresql+psycopg2", "postgresql"))
+    with connection, connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO mailings (name, text, send_at, status, created_by, version, started_at,"
+            " finished_at) VALUES ('bench clicks', 'Sale', now(), 'finished', 'bench', 1, now(), now())"
+            " RETURNING id"
+        )
+        mailing_id = cursor.fetchone()[0]
+        cursor.execute(
+            "INSERT INTO mailing_buttons (mailing_id, position, text, url) "
+            "VALUES (%s, 0, 'Open', 'https://example.org/sale')",
+            (mailing_id,),
+        )
+    connection.close()
+    return mailing_id
 
 
 def run(label: str, clients: int, seconds: float, call) -> dict:
@@ -165,6 +187,17 @@ def main() -> None:
 
             result = run("api_send_now", args.clients, args.seconds, send_now)
             result["active_subscribers"] = args.subscribers + 1
+            print(json.dumps(result), flush=True)
+
+            clicked = add_clicked_mailing(env["DATABASE_URL"])
+            keys = ClickKeys.from_secret(BENCH_SECRET)
+
+            def follow(session) -> bool:
+                user = 10_000_001 + random.randrange(args.subscribers)
+                response = session.get(base + PATH + keys.token(clicked, 0, user), allow_redirects=False)
+                return response.status_code == 302
+
+            result = run("redirect_click", args.clients, args.seconds, follow)
             print(json.dumps(result), flush=True)
         finally:
             web.terminate()

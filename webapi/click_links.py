@@ -19,6 +19,7 @@ Both keys are derived from JWT_SECRET_KEY: a new secret makes every earlier link
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import re
@@ -32,7 +33,7 @@ _USER = struct.Struct(">q")  # a Telegram id is a signed 64-bit number
 TAG_BYTES = 12
 TOKEN_BYTES = _HEAD.size + _USER.size + TAG_BYTES
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{40}")  # TOKEN_BYTES in base64, which needs no padding
-MAX_POSITION = 255
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
 
 
 def _xor(data: bytes, pad: bytes) -> bytes:
@@ -76,11 +77,16 @@ class ClickKeys:
 
     def token(self, mailing_id: int, position: int, user_id: int) -> str:
         """The token of one recipient's click on one button."""
+        # Inlined (no helper calls): the engine makes one per button of every message it sends.
         head = _HEAD.pack(VERSION, mailing_id, position)
         user = _USER.pack(user_id)
-        tag = self._keyed(self._mac, head + user)
-        hidden = _xor(user, self._keyed(self._enc, tag))
-        return base64.urlsafe_b64encode(head + hidden + tag).decode("ascii")
+        mac = self._mac.copy()
+        mac.update(head + user)
+        tag = mac.digest()
+        enc = self._enc.copy()
+        enc.update(tag)
+        hidden = (int.from_bytes(user) ^ int.from_bytes(enc.digest())).to_bytes(_USER.size)
+        return binascii.b2a_base64(head + hidden + tag, newline=False).translate(_URL_SAFE).decode("ascii")
 
     def read(self, token: str) -> Click | None:
         """The click a token names, or None for anything we did not sign (changed, cut, garbage)."""
