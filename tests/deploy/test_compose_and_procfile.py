@@ -28,7 +28,8 @@ def _command(service: dict) -> str:
 
 def test_procfile_has_every_process_of_the_design():
     assert set(_procfile()) == {"release", *PROCESSES}
-    assert _procfile()["release"] == "flask --app wsgi db upgrade"
+    # Migrations, then Telegram's webhook set (WEBHOOK_URL) or deleted (long polling).
+    assert _procfile()["release"] == "flask --app wsgi db upgrade && python -m telebot_app.webhook"
 
 
 def test_compose_runs_the_procfile_commands():
@@ -88,3 +89,25 @@ def test_every_variable_is_in_env_example():
     }
     expected = {field.upper() for field in Settings.__dataclass_fields__}
     assert expected <= documented
+
+
+def test_the_worker_reports_its_liveness_from_its_heartbeat():
+    check = _compose()["services"]["worker"]["healthcheck"]
+    assert check["test"] == ["CMD", "python", "-m", "workers.health"]
+    assert check["retries"] >= 1 and check["start_period"]
+
+
+def test_the_files_say_how_to_run_without_the_bot_in_webhook_mode():
+    procfile_notes = [line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("#")]
+    assert any("WEBHOOK_URL" in line and "scale bot to 0" in line for line in procfile_notes)
+    # A note, not a process: honcho and the local runner read only "name: command" lines.
+    assert all(":" not in line for line in procfile_notes)
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert "WEBHOOK_URL" in compose and "--scale bot=0" in compose
+    assert _compose()["services"]["web"]["ports"] == ["8000:8000"]
+
+
+def test_error_tracking_is_a_pinned_dependency():
+    pins = (ROOT / "requirements.txt").read_text().splitlines()
+    assert any(line.startswith("sentry-sdk==") for line in pins)
+    assert "sentry-sdk" in (ROOT / "requirements.in").read_text().splitlines()

@@ -56,7 +56,8 @@ class _Stop:
 
 def procfile_processes() -> list[str]:
     """Every long-running Procfile process (all but `release`)."""
-    names = [line.split(":", 1)[0] for line in (ROOT / "Procfile").read_text().splitlines() if ":" in line]
+    lines = [line for line in (ROOT / "Procfile").read_text().splitlines() if not line.startswith("#")]
+    names = [line.split(":", 1)[0] for line in lines if ":" in line]
     return [name for name in names if name != "release"]
 
 
