@@ -60,8 +60,8 @@ def init_error_tracking(settings, process: str) -> bool:
         dsn=settings.sentry_dsn,
         environment=settings.sentry_environment,
         integrations=[FlaskIntegration(), RqIntegration()],
-        # No user IPs, cookies or request bodies; error events only (no performance tracing).
-        send_default_pii=False,
+        # Sentry's defaults send no personal data (user IPs, cookies, request bodies); errors only, no
+        # performance tracing.
         traces_sample_rate=None,
         before_send=scrub,
         before_breadcrumb=scrub,

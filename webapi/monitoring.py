@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import time
 from collections import Counter
 from urllib.parse import urlsplit
 
@@ -11,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily
 from redis import Redis
 from rq import Queue
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from webapi.errors import envelope
 from webapi.extensions import db
@@ -25,6 +26,10 @@ OUTCOMES_KEY = "metrics:deliveries_total"
 LATENCY_KEY = "metrics:send_latency"
 # Wrong admin keys counted and lockouts begun (webapi/services/users.py claim_admin), one hash.
 CLAIM_ADMIN_KEY = "metrics:claim_admin"
+# When the scheduler last moved due jobs (workers/scheduler.py, every pass): silence means it stopped.
+SCHEDULER_LAST_RUN_KEY = "metrics:scheduler_last_pass"
+# Telegram's webhook deliveries by result (webapi/resources/telegram_webhook.py), one hash.
+WEBHOOK_KEY = "metrics:webhook_updates"
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # The outcome name the sender gives a 429 (workers/sender.py RETRY_AFTER).
 THROTTLED = "retry_after"
@@ -50,6 +55,16 @@ def record_sends(redis: Redis, sends: list[tuple[float, str]]) -> None:
     pipe.execute()
 
 
+def record_scheduler_pass(redis: Redis) -> None:
+    """Note that the scheduler is alive and moving due jobs, now."""
+    redis.set(SCHEDULER_LAST_RUN_KEY, repr(time.time()))
+
+
+def count_webhook_update(redis: Redis, result: str) -> None:
+    """Count one webhook delivery: taken, duplicate, refused (wrong secret) or busy."""
+    redis.hincrby(WEBHOOK_KEY, result, 1)
+
+
 def count_claim_failure(redis: Redis, locked: bool) -> None:
     """Count a wrong admin key, and the lockout it began when `locked`."""
     pipe = redis.pipeline(transaction=False)
@@ -59,11 +74,19 @@ def count_claim_failure(redis: Redis, locked: bool) -> None:
     pipe.execute()
 
 
+# A sending mailing whose rest waits for its canary's verdict makes no progress by design; it is left
+# out of the progress metric until the wait is over.
+NOT_HOLDING_FOR_CANARY = or_(
+    Mailing.canary_until.is_(None), Mailing.canary_passed_at.is_not(None), Mailing.canary_until <= func.now()
+)
+
+
 class StoreCollector:
     """Reads the ledger, the mailings and the queues at scrape time."""
 
-    def __init__(self, redis: Redis):
+    def __init__(self, redis: Redis, broadcast_rate: float | None = None):
         self.redis = redis
+        self.broadcast_rate = broadcast_rate
 
     def collect(self):
         """Yield the current metric families."""
@@ -107,6 +130,45 @@ class StoreCollector:
             "Claimants locked out of claiming the admin key after too many wrong keys",
             value=claims.get("lockouts", 0),
         )
+        yield from self._watch()
+
+    def _watch(self):
+        """What dashboards and alerts watch beside the counts: each sending mailing's progress, the
+        rate allowed, the scheduler's last pass and the webhook's deliveries."""
+        progress = GaugeMetricFamily(
+            "rassylka_mailing_deliveries",
+            "Deliveries of each mailing now sending, by status",
+            labels=["mailing_id", "status"],
+        )
+        rows = db.session.execute(
+            select(Delivery.mailing_id, Delivery.status, func.count())
+            .join(Mailing, Mailing.id == Delivery.mailing_id)
+            .where(Mailing.status == "sending", NOT_HOLDING_FOR_CANARY)
+            .group_by(Delivery.mailing_id, Delivery.status)
+        ).all()
+        db.session.rollback()
+        counts = {(mailing_id, status): count for mailing_id, status, count in rows}
+        for mailing_id in sorted({mailing_id for mailing_id, _ in counts}):
+            for status in DELIVERY_STATUSES:
+                progress.add_metric([str(mailing_id), status], counts.get((mailing_id, status), 0))
+        yield progress
+        if self.broadcast_rate is not None:
+            yield GaugeMetricFamily(
+                "rassylka_broadcast_rate_limit",
+                "Messages per second mailings may send, all workers together (BROADCAST_RATE)",
+                value=self.broadcast_rate,
+            )
+        yield GaugeMetricFamily(
+            "rassylka_scheduler_last_pass_timestamp_seconds",
+            "When the scheduler last moved due jobs, Unix time (0: never)",
+            value=float(self.redis.get(SCHEDULER_LAST_RUN_KEY) or 0),
+        )
+        webhook = CounterMetricFamily(
+            "rassylka_webhook_updates", "Telegram's webhook deliveries by result", labels=["result"]
+        )
+        for result, value in sorted(self.redis.hgetall(WEBHOOK_KEY).items()):
+            webhook.add_metric([result.decode()], int(value))
+        yield webhook
 
     def _latency(self):
         from prometheus_client.core import HistogramMetricFamily
@@ -192,7 +254,7 @@ def init_app(app: Flask, settings) -> None:
     app.before_request(guard(settings.dashboard_user, settings.dashboard_password, DASHBOARD_PREFIX))
     mount_dashboard(app, settings.redis_url)
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StoreCollector(app.extensions["redis"]))
+    registry.register(StoreCollector(app.extensions["redis"], settings.broadcast_rate))
 
     @app.get("/metrics")
     def metrics():

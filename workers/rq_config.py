@@ -28,6 +28,19 @@ def preload() -> bool:
     return True
 
 
+def start_error_tracking() -> bool:
+    """Sentry (SENTRY_DSN) in the main process, before the forks: every horse reports its job's errors."""
+    try:
+        from webapi.error_tracking import init_error_tracking
+        from webapi.settings import load_settings
+
+        return init_error_tracking(load_settings(), "worker")
+    except Exception as error:  # the worker must start anyway
+        log.warning("error tracking could not start (%s)", type(error).__name__)
+        return False
+
+
+error_tracking = start_error_tracking()
 preloaded = preload()
 # What was preloaded lives as long as the worker. Frozen, it is left out of the collections of
 # every horse forked from here (shorter pauses between a slot and its request, and pages shared

@@ -17,7 +17,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq_scheduler import Scheduler
 from rq_scheduler.utils import setup_loghandlers
 
+from webapi.error_tracking import init_error_tracking
 from webapi.jobs import periodic_jobs
+from webapi.monitoring import record_scheduler_pass
 from webapi.settings import exit_on_config_error, load_settings
 from workers.schedule import register_periodic_jobs
 
@@ -32,15 +34,18 @@ class PeriodicScheduler(Scheduler):
     periodic: tuple | None = None  # set by main() from the settings (None: read them)
 
     def enqueue_jobs(self):
-        """Re-register missing periodic jobs, then move due jobs to their queues."""
+        """Re-register missing periodic jobs, move due jobs to their queues, note the pass for /metrics."""
         register_periodic_jobs(self, self.periodic)
-        return super().enqueue_jobs()
+        moved = super().enqueue_jobs()
+        record_scheduler_pass(self.connection)
+        return moved
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the scheduler loop (same options as rqscheduler's --url, --interval, --burst)."""
     parser = argparse.ArgumentParser(description=__doc__)
     settings = exit_on_config_error(load_settings)
+    init_error_tracking(settings, "scheduler")
     parser.add_argument("--url", "-u", default=settings.redis_url)
     parser.add_argument("--interval", "-i", type=float, default=1.0)
     parser.add_argument("--burst", "-b", action="store_true")

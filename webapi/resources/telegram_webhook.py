@@ -19,6 +19,7 @@ from flask.views import MethodView
 from redis.exceptions import RedisError
 
 from webapi.errors import ApiError
+from webapi.monitoring import count_webhook_update
 from webapi.resources import ApiBlueprint
 from webapi.resources.common import INT64_MAX
 from webapi.settings import WEBHOOK_PATH
@@ -47,6 +48,7 @@ def _check_secret() -> None:
     given = request.headers.get(SECRET_HEADER, "")
     # Without webhook mode there is no secret, and nothing matches.
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        _count("refused")
         raise ApiError(401, f"The {SECRET_HEADER} header is missing or wrong.")
 
 
@@ -108,6 +110,7 @@ class TelegramWebhook(MethodView):
             # Without the record of taken updates a repeat could be handled twice: let Telegram retry.
             raise ApiError(503, "Redis is unavailable; Telegram will deliver the update again.") from error
         if not first:
+            _count("duplicate")
             return {"ok": True, "duplicate": True}
         try:
             taken = sink.submit(request.get_json())
@@ -116,10 +119,18 @@ class TelegramWebhook(MethodView):
             raise ApiError(400, "The body is not a Telegram update.") from error
         if not taken:
             _forget(redis, key)
+            _count("busy")
             raise ApiError(
                 503, "The bot is busy; Telegram will deliver the update again.", headers={"Retry-After": "1"}
             )
+        _count("taken")
         return {"ok": True, "duplicate": False}
+
+
+def _count(result: str) -> None:
+    """Count the delivery for /metrics; a Redis that is away costs the count, not the answer."""
+    with contextlib.suppress(RedisError):
+        count_webhook_update(current_app.extensions["redis"], result)
 
 
 def _forget(redis, key: str) -> None:
