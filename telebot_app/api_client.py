@@ -67,6 +67,7 @@ class ApiClient:
         idempotent: bool,
         read_timeout: float | None = None,
         headers: dict[str, str] | None = None,
+        raw_limit: int | None = None,
     ) -> Any:
         url = f"{self.base_url.rstrip('/')}/api/v1{path}"
         attempts = RETRIES + 1
@@ -83,6 +84,7 @@ class ApiClient:
                     params=params,
                     headers=sent_headers,
                     timeout=(CONNECT_TIMEOUT, read_timeout or self.read_timeout),
+                    stream=raw_limit is not None,
                 )
             except requests.ConnectionError as exc:
                 # A refused connection never reached the API, so any call may be repeated;
@@ -102,6 +104,8 @@ class ApiClient:
             if response.status_code in RETRY_STATUSES and attempt < attempts and idempotent:
                 log.warning("API %s %s answered %s, retrying", method, path, response.status_code)
                 continue
+            if raw_limit is not None and response.status_code == 200:
+                return _body(response, raw_limit)
             return _result(response)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -176,8 +180,14 @@ class ApiClient:
 
     def list_active(self, actor: int, offset: int, limit: int = 1) -> dict:
         """Scheduled, sending and paused mailings by send time, with the total."""
-        params = [("status", status) for status in ACTIVE_STATUSES]
-        params += [("offset", offset), ("limit", limit)]
+        return self.list_mailings(actor, ACTIVE_STATUSES, "send_at", offset, limit)
+
+    def list_mailings(
+        self, actor: int, statuses: tuple[str, ...], order: str, offset: int, limit: int = 1
+    ) -> dict:
+        """Mailings in `statuses` by send time (`-send_at`: latest first), with the total."""
+        params = [("status", status) for status in statuses]
+        params += [("order", order), ("offset", offset), ("limit", limit)]
         return self._request("GET", "/mailings", actor, params=params, idempotent=True)
 
     def get_mailing(self, actor: int, mailing_id: int) -> dict:
@@ -203,6 +213,20 @@ class ApiClient:
             raise ValueError(action)
         return self._request("POST", f"/mailings/{mailing_id}/{action}", actor, idempotent=True)
 
+    def retry_mailing(self, actor: int, mailing_id: int, statuses: list[str]) -> dict:
+        """Send the deliveries in `statuses` (unknown, failed) again: {"requeued", "mailing"}.
+
+        Never repeated by itself: a repeat after a lost answer could send the rows that failed again.
+        """
+        body = {"statuses": statuses}
+        return self._request("POST", f"/mailings/{mailing_id}/retry", actor, json=body, idempotent=False)
+
+    def not_reached_csv(self, actor: int, mailing_id: int, limit: int) -> bytes | None:
+        """The CSV of the recipients a mailing did not reach; None when it is larger than `limit` bytes."""
+        return self._request(
+            "GET", f"/mailings/{mailing_id}/not-reached", actor, idempotent=True, raw_limit=limit
+        )
+
     def test_draft(self, actor: int, chat_id: int, draft: dict) -> list[int]:
         """Send a draft to one chat exactly as subscribers get it; returns the message ids."""
         body = {"chat_id": chat_id, "draft": draft}
@@ -222,6 +246,22 @@ class ApiClient:
             read_timeout=self.send_timeout,
         )
         return list(result.get("message_ids") or [])
+
+
+def _body(response: requests.Response, limit: int) -> bytes | None:
+    """A streamed answer's bytes, read no further than `limit` (None when it is longer)."""
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+    except requests.RequestException as exc:
+        raise ApiUnavailable(str(exc)) from exc
+    finally:
+        response.close()
+    return b"".join(chunks)
 
 
 def _never_sent(exc: requests.ConnectionError) -> bool:

@@ -45,6 +45,14 @@ def draft_from_mailing(mailing: dict) -> dict:
     return draft
 
 
+def draft_copy_of(mailing: dict) -> dict:
+    """A new draft with a saved mailing's content, audience and buttons, and no send time yet (the
+    original's has passed, or would send the same message twice)."""
+    draft = draft_from_mailing(mailing)
+    draft.update(mailing_id=None, version=None, original_send_at=None, send_at=None, copy_of=mailing["id"])
+    return draft
+
+
 def has_schedule(draft: dict) -> bool:
     """True when the draft has a send time (or is to go now)."""
     return bool(draft.get("send_at") or draft.get("send_now"))

@@ -9,6 +9,7 @@ from telebot.types import InlineKeyboardButton, InlineKeyboardMarkup
 Text = Callable[..., str]
 ROLES = ("subscriber", "moderator", "admin")
 LABEL_LIMIT = 24
+SENT_STATUSES = ("finished", "cancelled")
 # Four keys per button row keeps a page within Telegram's 100 keys per keyboard.
 BUTTONS_PAGE = 20
 
@@ -28,7 +29,10 @@ def _markup(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
 
 def admin_menu(t: Text, role: str) -> InlineKeyboardMarkup:
     """The /adminmenu entries this role may use."""
-    rows = [[_button(t("btn_mailings"), "am:list")], [_button(t("btn_new_mailing"), "am:new")]]
+    rows = [
+        [_button(t("btn_mailings"), "am:list"), _button(t("btn_sent_mailings"), "am:sent")],
+        [_button(t("btn_new_mailing"), "am:new")],
+    ]
     if role == "admin":
         rows.insert(0, [_button(t("btn_roles"), "am:roles")])
         rows.append([_button(t("btn_invite_links"), "am:links"), _button(t("btn_tag_users"), "am:tags")])
@@ -61,16 +65,21 @@ def confirm(t: Text, yes_key: str, yes_data: str, no_data: str = "x:close") -> I
 
 
 def browser(t: Text, mailing: dict, number: int) -> InlineKeyboardMarkup:
-    """Controls under one mailing of the browser."""
+    """Controls under one mailing of the browser.
+
+    A finished or cancelled mailing is on a page of the Sent view (`mh:`), any other of the Scheduled
+    one (`ml:`); a sent card's retry buttons come only for what there is to retry (its `stats`).
+    """
     mid = mailing["id"]
+    status = mailing["status"]
+    view = "mh" if status in SENT_STATUSES else "ml"
     rows = [
         [
-            _button("◀", f"ml:p:{number - 1}"),
-            _button(t("btn_goto"), "ml:goto"),
-            _button("▶", f"ml:p:{number + 1}"),
+            _button("◀", f"{view}:p:{number - 1}"),
+            _button(t("btn_goto"), f"{view}:goto"),
+            _button("▶", f"{view}:p:{number + 1}"),
         ]
     ]
-    status = mailing["status"]
     if status == "scheduled":
         rows.append(
             [_button(t("btn_edit"), f"ml:edit:{mid}"), _button(t("btn_delete"), f"ml:del:{mid}:{number}")]
@@ -90,13 +99,37 @@ def browser(t: Text, mailing: dict, number: int) -> InlineKeyboardMarkup:
                 _button(t("btn_stop"), f"ml:cancel:{mid}:{number}"),
             ]
         )
-    rows.append([_button(t("btn_refresh"), f"ml:p:{number}")])
+    elif status in SENT_STATUSES:
+        rows.extend(_sent_rows(t, mailing, number))
+    rows.append([_button(t("btn_duplicate"), f"{view}:dup:{mid}")])
+    rows.append([_button(t("btn_refresh"), f"{view}:p:{number}"), _other_view(t, view)])
     return _markup(*rows)
 
 
-def empty_browser(t: Text) -> InlineKeyboardMarkup:
-    """What to offer when nothing is scheduled."""
-    return _markup([_button(t("btn_new_mailing"), "am:new")])
+def _sent_rows(t: Text, mailing: dict, number: int) -> list[list[InlineKeyboardButton]]:
+    """A sent card's Retry unknown / failed (a finished mailing with some) and its CSV of the unreached."""
+    mid = mailing["id"]
+    counts = (mailing.get("stats") or {}).get("counts") or {}
+    retry = []
+    if mailing["status"] == "finished":
+        for action, status in (("ru", "unknown"), ("rf", "failed")):
+            if counts.get(status):
+                retry.append(
+                    _button(t(f"btn_retry_{status}", count=counts[status]), f"mh:{action}:{mid}:{number}")
+                )
+    unreached = sum(counts.get(status) or 0 for status in ("blocked", "failed", "unknown", "cancelled"))
+    return [retry, [_button(t("btn_unreached_csv"), f"mh:csv:{mid}")] if unreached else []]
+
+
+def _other_view(t: Text, view: str) -> InlineKeyboardButton:
+    return _button(t("btn_mailings"), "ml:p:1") if view == "mh" else _button(t("btn_sent_mailings"), "mh:p:1")
+
+
+def empty_browser(t: Text, view: str = "ml") -> InlineKeyboardMarkup:
+    """What to offer when a view of the browser is empty: a new mailing, the other view."""
+    if view == "mh":
+        return _markup([_other_view(t, view)])
+    return _markup([_button(t("btn_new_mailing"), "am:new")], [_other_view(t, view)])
 
 
 def draft_choice(t: Text) -> InlineKeyboardMarkup:

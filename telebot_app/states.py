@@ -10,9 +10,10 @@ class RoleChange(StatesGroup):
 
 
 class Browser(StatesGroup):
-    """An admin is browsing scheduled mailings."""
+    """An admin is browsing mailings: which one to show (of the scheduled, or of the sent ones)."""
 
     goto = State()
+    goto_sent = State()
 
 
 class InviteLinks(StatesGroup):
@@ -47,6 +48,7 @@ QUESTIONS = frozenset(
     for state in (
         RoleChange.target,
         Browser.goto,
+        Browser.goto_sent,
         InviteLinks.name,
         Tagging.csv,
         Constructor.name,

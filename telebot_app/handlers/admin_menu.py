@@ -26,7 +26,7 @@ def switch_reports(ctx: Context, wants: bool) -> None:
 
 
 def menu_pressed(call: CallbackQuery, ctx: Context) -> None:
-    """am:roles, am:links, am:tags, am:list, am:new, am:reports:on, am:reports:off."""
+    """am:roles, am:links, am:tags, am:list, am:sent, am:new, am:reports:on, am:reports:off."""
     ctx.require_staff()
     action = call.data.split(":", 1)[1]
     if action == "roles":
@@ -37,6 +37,8 @@ def menu_pressed(call: CallbackQuery, ctx: Context) -> None:
         tagging.ask_file(ctx)
     elif action == "list":
         browser.show_page(ctx, 1)
+    elif action == "sent":
+        browser.show_page(ctx, 1, view=browser.SENT)
     elif action == "new":
         constructor.begin(ctx)
     elif action in ("reports:on", "reports:off"):

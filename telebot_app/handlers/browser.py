@@ -1,12 +1,19 @@
-"""Scheduled mailings, one per page, each shown as subscribers will see it, with its controls."""
+"""The mailing browser: one mailing per page, shown as subscribers will see it, then its card and controls.
+
+Two views page through it: *Scheduled* (scheduled, sending, paused; soonest first, callback data `ml:…`)
+and *Sent* (finished and cancelled; latest first, `mh:…`). A card is the header (number, name, time,
+status) and the lines of the mailing's state (`card_lines`); its buttons come from keyboards.browser.
+"""
+
+from dataclasses import dataclass
 
 from telebot import TeleBot
 from telebot.types import CallbackQuery, Message
 
 from telebot_app import keyboards
-from telebot_app.api_client import ApiError, ApiUnavailable
+from telebot_app.api_client import ACTIVE_STATUSES, ApiError, ApiUnavailable
 from telebot_app.context import Context
-from telebot_app.handlers import constructor
+from telebot_app.handlers import constructor, history
 from telebot_app.handlers.audience import audience_text
 from telebot_app.handlers.control import run_action
 from telebot_app.handlers.filters import number, prefix, register_answer
@@ -17,39 +24,68 @@ from telebot_app.times import show_decimal, show_duration, show_time
 
 # The API pages up to this offset; a forged page number beyond it is the last page.
 PAGE_MAX = 10**9
+# Mailings whose card shows figures from /stats (progress, or the sent card's counts).
+WITH_STATS = ("sending", "paused", *history.SENT_STATUSES)
 
 
-def show_page(ctx: Context, number: int, at_ends: bool = False) -> None:
-    """Show the `number`-th mailing (1-based); past an end either refuse (arrows) or clamp."""
+@dataclass(frozen=True)
+class View:
+    """One list of the browser: which mailings, in which order, under which callback prefix."""
+
+    prefix: str
+    statuses: tuple[str, ...]
+    order: str
+    empty_key: str
+    goto_state: object
+
+
+SCHEDULED = View("ml", ACTIVE_STATUSES, "send_at", "browser_empty", Browser.goto)
+SENT = View("mh", history.SENT_STATUSES, "-send_at", "history_empty", Browser.goto_sent)
+VIEWS = {view.prefix: view for view in (SCHEDULED, SENT)}
+
+
+def _page(ctx: Context, view: View, number: int) -> dict:
+    return ctx.api.list_mailings(ctx.user_id, view.statuses, view.order, offset=number - 1)
+
+
+def show_page(ctx: Context, number: int, at_ends: bool = False, view: View = SCHEDULED) -> None:
+    """Show the `number`-th mailing (1-based) of `view`; past an end either refuse (arrows) or clamp."""
     ctx.require_staff()
     if number < 1 and at_ends:
         ctx.answer("browser_first", alert=False)
         return
     number = min(max(number, 1), PAGE_MAX)
-    page = ctx.api.list_active(ctx.user_id, offset=number - 1)
+    page = _page(ctx, view, number)
     total = page["total"]
     if number > total and total > 0:
         if at_ends:
             ctx.answer("browser_last", alert=False, total=total)
             return
         number = total
-        page = ctx.api.list_active(ctx.user_id, offset=number - 1)
+        page = _page(ctx, view, number)
         total = page["total"]
     ctx.answer()
     _tidy(ctx)
     if total == 0 or not page["items"]:
-        ctx.reply("browser_empty", keyboards.empty_browser(ctx.t))
+        ctx.reply(view.empty_key, keyboards.empty_browser(ctx.t, view.prefix))
         return
     mailing = page["items"][0]
     shown = _preview(ctx, mailing)
-    control = ctx.send(_control_text(ctx, mailing, number, total), keyboards.browser(ctx.t, mailing, number))
+    if mailing["status"] in WITH_STATS:
+        # Read once for the card's lines and its buttons (retry only what there is).
+        mailing["stats"] = ctx.api.mailing_stats(ctx.user_id, mailing["id"])
+    control = ctx.send(
+        _control_text(ctx, mailing, number, total),
+        keyboards.browser(ctx.t, mailing, number),
+    )
     ctx.runtime.browser.remember(ctx.user_id, [*shown, control.message_id])
 
 
 def _tidy(ctx: Context) -> None:
     """Remove the previous page (its preview and controls) so paging does not flood the chat."""
     old = ctx.runtime.browser.take(ctx.user_id)
-    if ctx.call is not None and ctx.call.message is not None and (ctx.call.data or "").startswith("ml:"):
+    here = tuple(f"{name}:" for name in VIEWS)
+    if ctx.call is not None and ctx.call.message is not None and (ctx.call.data or "").startswith(here):
         old.append(ctx.call.message.message_id)
     ctx.delete_messages(sorted(set(old)))
 
@@ -78,15 +114,24 @@ def _control_text(ctx: Context, mailing: dict, number: int, total: int) -> str:
             status=ctx.t(f"mstatus_{mailing['status']}"),
         )
     ]
-    if mailing["status"] == "scheduled":
-        lines.append(ctx.t("audience_line", audience=audience_text(ctx, mailing.get("segment"))))
-    if mailing["status"] in ("sending", "paused"):
-        lines.append(_progress(ctx, mailing["id"]))
+    lines.extend(card_lines(ctx, mailing))
     return Markup("\n".join(lines))
 
 
-def _progress(ctx: Context, mailing_id: int) -> str:
-    stats = ctx.api.mailing_stats(ctx.user_id, mailing_id)
+def card_lines(ctx: Context, mailing: dict) -> list[str]:
+    """The card's lines under its header, by the mailing's state."""
+    lines = []
+    if mailing["status"] == "scheduled":
+        lines.append(ctx.t("audience_line", audience=audience_text(ctx, mailing.get("segment"))))
+    if mailing["status"] in ("sending", "paused"):
+        lines.append(_progress(ctx, mailing))
+    if mailing["status"] in history.SENT_STATUSES:
+        lines.extend(history.figures(ctx, mailing))
+    return lines
+
+
+def _progress(ctx: Context, mailing: dict) -> str:
+    stats = mailing.get("stats") or ctx.api.mailing_stats(ctx.user_id, mailing["id"])
     progress = stats.get("progress") or {}
     counts = stats.get("counts") or {}
     done = progress.get("done", sum(v for k, v in counts.items() if k not in ("pending", "sending")))
@@ -100,23 +145,32 @@ def _progress(ctx: Context, mailing_id: int) -> str:
     )
 
 
-def ask_number(ctx: Context) -> None:
+def ask_number(ctx: Context, view: View = SCHEDULED) -> None:
     """Go to #…: ask which one."""
     ctx.require_staff()
-    total = ctx.api.list_active(ctx.user_id, offset=0)["total"]
+    total = _page(ctx, view, 1)["total"]
     ctx.answer()
     if total == 0:
-        ctx.reply("browser_empty", keyboards.empty_browser(ctx.t))
+        ctx.reply(view.empty_key, keyboards.empty_browser(ctx.t, view.prefix))
         return
-    ctx.set_state(Browser.goto)
+    ctx.set_state(view.goto_state)
     ctx.reply("browser_ask_number", total=total)
 
 
 def number_given(message: Message, ctx: Context) -> None:
-    """The number to jump to."""
+    """The number to jump to in the Scheduled view."""
+    _jump(message, ctx, SCHEDULED)
+
+
+def sent_number_given(message: Message, ctx: Context) -> None:
+    """The number to jump to in the Sent view."""
+    _jump(message, ctx, SENT)
+
+
+def _jump(message: Message, ctx: Context, view: View) -> None:
     ctx.require_staff()
     raw = (message.text or "").strip().lstrip("#")
-    total = ctx.api.list_active(ctx.user_id, offset=0)["total"]
+    total = _page(ctx, view, 1)["total"]
     wanted = number(raw)
     if wanted is None:
         ctx.reply("browser_not_a_number", total=total)
@@ -125,22 +179,29 @@ def number_given(message: Message, ctx: Context) -> None:
         ctx.reply("browser_out_of_range", total=total)
         return
     ctx.clear_state()
-    show_page(ctx, wanted)
+    show_page(ctx, wanted, view=view)
 
 
 def pressed(call: CallbackQuery, ctx: Context) -> None:
-    """ml:p:<n>, ml:goto, ml:edit|editf:<id>, ml:del|delok|now|nowok|pause|resume|cancel|cancelok:<id>:<n>."""
+    """<view>:p:<n>, <view>:goto, <view>:dup|dupf:<id> in either view (ml: Scheduled, mh: Sent);
+    ml:edit|editf:<id>, ml:del|delok|now|nowok|pause|resume|cancel|cancelok:<id>:<n>;
+    mh:… as `_sent_pressed` says."""
     ctx.require_staff()
     parts = call.data.split(":")
+    view = VIEWS.get(parts[0])
     action = parts[1] if len(parts) > 1 else ""
     values = [number(part) for part in parts[2:]]
-    if None in values:
+    if None in values or view is None:
         ctx.answer("stale_button")
         return
     if action == "p" and len(values) == 1:
-        show_page(ctx, values[0], at_ends=True)
+        show_page(ctx, values[0], at_ends=True, view=view)
     elif action == "goto" and not values:
-        ask_number(ctx)
+        ask_number(ctx, view)
+    elif action in ("dup", "dupf") and len(values) == 1:
+        history.open_copy(ctx, values[0], force=action == "dupf")
+    elif view is SENT:
+        _sent_pressed(ctx, action, values)
     elif action in ("edit", "editf") and len(values) == 1:
         ctx.answer()
         constructor.open_edit(ctx, values[0], force=action == "editf")
@@ -152,6 +213,21 @@ def pressed(call: CallbackQuery, ctx: Context) -> None:
         verb = {"nowok": "now", "cancelok": "cancel"}.get(action, action)
         if run_action(ctx, values[0], verb) is not None:
             show_page(ctx, values[1])
+    else:
+        ctx.answer("stale_button")
+
+
+def _sent_pressed(ctx: Context, action: str, values: list[int]) -> None:
+    """mh:ru|rf:<id>:<n> ask before sending the unknown|failed again, mh:ruok|rfok:<id>:<n> do it;
+    mh:csv:<id> sends the CSV of whom it did not reach."""
+    if action in history.RETRIED and len(values) == 2:
+        if not history.confirm_retry(ctx, action, *values):
+            show_page(ctx, values[1], view=SENT)
+    elif action.endswith("ok") and action[:-2] in history.RETRIED and len(values) == 2:
+        history.retry(ctx, action[:-2], values[0])
+        show_page(ctx, values[1], view=SENT)  # sent again, it is under Scheduled while it sends
+    elif action == "csv" and len(values) == 1:
+        history.send_csv(ctx, values[0])
     else:
         ctx.answer("stale_button")
 
@@ -193,6 +269,7 @@ def _delete(ctx: Context, mailing_id: int, number: int) -> None:
 
 
 def register(bot: TeleBot) -> None:
-    """Register the browser's buttons and its number question."""
+    """Register the browser's buttons (both views) and its number questions."""
     register_answer(bot, number_given, Browser.goto)
-    bot.register_callback_query_handler(pressed, func=prefix("ml:"))
+    register_answer(bot, sent_number_given, Browser.goto_sent)
+    bot.register_callback_query_handler(pressed, func=prefix(*(f"{view}:" for view in VIEWS)))

@@ -135,9 +135,7 @@ def _summary(ctx: Context, draft: dict) -> str:
     media = draft.get("media")
     return ctx.t(
         "menu_summary",
-        title=ctx.t("menu_title_edit", mailing_id=draft["mailing_id"])
-        if draft.get("mailing_id")
-        else ctx.t("menu_title_new"),
+        title=_title(ctx, draft),
         name=draft.get("name") or "—",
         send_at=when(ctx, draft),
         audience=describe(ctx.t, draft.get("segment"), lambda moment: show_time(moment, ctx.zone)),
@@ -145,6 +143,14 @@ def _summary(ctx: Context, draft: dict) -> str:
         buttons=Markup(buttons) if buttons else ctx.t("menu_none"),
         media=ctx.t(f"media_{media['type']}") if media else ctx.t("menu_none"),
     )
+
+
+def _title(ctx: Context, draft: dict) -> str:
+    if draft.get("mailing_id"):
+        return ctx.t("menu_title_edit", mailing_id=draft["mailing_id"])
+    if draft.get("copy_of"):
+        return ctx.t("menu_title_copy", mailing_id=draft["copy_of"])
+    return ctx.t("menu_title_new")
 
 
 def _short(url: str) -> str:

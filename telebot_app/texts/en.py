@@ -114,6 +114,44 @@ TEXTS = {
     "btn_resume": "▶ Resume",
     "btn_stop": "⏹ Cancel sending",
     "btn_refresh": "🔄 Refresh",
+    # Sent mailings (the browser's Sent view) and copies
+    "btn_sent_mailings": "📜 Sent mailings",
+    "btn_duplicate": "📄 Duplicate",
+    "btn_retry_unknown": "🔁 Retry unknown ({count})",
+    "btn_retry_failed": "🔁 Retry failed ({count})",
+    "btn_unreached_csv": "📎 CSV of the unreached",
+    "btn_yes_send_again": "Yes, send again",
+    "history_empty": "No mailings have been sent yet.",
+    "history_counts": "Sent: {sent} · blocked: {blocked} · failed: {failed} · unknown: {unknown}",
+    "history_cancelled": "Cancelled before sending: {count}",
+    "history_speed": "Duration: {duration} · average {rate} msg/s",
+    "history_clicks": "Button clicks: {total}",
+    "history_click_line": "{number}. {text} — {clicks} ({share} %)",
+    "history_pruned": "The list of recipients was removed on {at}; only the counts are kept.",
+    "history_retry_unknown_confirm": "Send <b>{name}</b> (id {mailing_id}) again to the {count} recipients "
+    "whose delivery is unknown? Telegram may have delivered it to some of them: they would get it twice.",
+    "history_retry_failed_confirm": "Send <b>{name}</b> (id {mailing_id}) again to the {count} recipients "
+    "it failed to reach?",
+    "history_retry_started": "Sending again",
+    "history_retrying": "🔁 <b>{name}</b> is being sent again to {count} recipients. While it sends it is "
+    "under “🗓 Scheduled mailings”.",
+    "history_nothing_unknown": "No delivery of this mailing is unknown any more: nothing to send again.",
+    "history_nothing_failed": "No delivery of this mailing failed any more: nothing to send again.",
+    "history_cannot_retry": "Only a finished mailing can be sent again; this one is {status}.",
+    "history_pruned_no_retry": "This mailing ended long ago: its list of recipients was removed and only "
+    "its counts are kept, so it cannot be sent again. Duplicate it instead.",
+    "history_pruned_no_csv": "This mailing ended long ago: its list of recipients was removed and only its "
+    "counts are kept, so there is no CSV.",
+    "history_csv_empty": "Everyone got this mailing: there is nobody to list.",
+    "history_csv_too_large": "The list of recipients not reached is over the 50 MB Telegram lets a bot send. "
+    "Fetch it from the API: <code>GET {path}</code>",
+    "history_csv_caption": "Not reached by <b>{name}</b> (id {mailing_id}), with the reasons",
+    "draft_replace_copy_confirm": "You have an unfinished draft <b>{name}</b>. Discard it and make a copy of "
+    "this mailing?",
+    "history_copy_made": "A copy is open",
+    "history_copy_opened": "📄 A copy of <b>{name}</b> (id {mailing_id}): the same text, buttons, media and "
+    "audience. Give it a send time; then change anything and save it.",
+    "menu_title_copy": "New mailing (a copy of {mailing_id})",
     "btn_yes_delete": "Yes, delete",
     "btn_yes_send": "Yes, send now",
     "btn_yes_stop": "Yes, cancel sending",

@@ -33,7 +33,7 @@ def open_browser(admin) -> list[dict]:
 def test_no_mailings(admin_player):
     replies = open_browser(admin_player)
     assert replies[-1]["text"] == "No mailings are scheduled."
-    assert button_texts(replies[-1]) == ["✉ New mailing"]
+    assert button_texts(replies[-1]) == ["✉ New mailing", "📜 Sent mailings"]
 
 
 def test_paging_through_twelve_and_jumping_to_the_seventh(admin_player, schedule):

@@ -61,7 +61,7 @@ DRAFT_FIELDS = {
     "segment",
     "pending_button",
 }
-OPTIONAL_DRAFT_FIELDS = {"conflict_version", "save_key", "offer"}
+OPTIONAL_DRAFT_FIELDS = {"conflict_version", "save_key", "offer", "copy_of"}
 FAILURE_TEXTS = ("Something went wrong", "Traceback", "That did not work", "Exception")
 SEED_MAILINGS = 3
 TRIM = " \t\r\n\v\f"
@@ -94,9 +94,10 @@ _CALLBACK_WORDS = """
     p goto edit editf del delok now nowok pause resume cancel cancelok set ok no admin moderator
     subscriber up dn nop pg menu save saveok exit exitok media rmmedia addbtn btns name text time
     preview test overwrite reload asnew cont new roles list close rmmediaok capboth captext capno
+    sent dup dupf ru ruok rf rfok csv
 """
 CALLBACK_WORDS = (*_CALLBACK_WORDS.split(), "")
-CALLBACK_PREFIXES = ("cm:", "cb:", "ml:", "rl:", "am:", "mc:", "dr:", "x:close", "x:", "", "cm", "rl")
+CALLBACK_PREFIXES = ("cm:", "cb:", "ml:", "mh:", "rl:", "am:", "mc:", "dr:", "x:close", "x:", "", "cm", "rl")
 # Placeholders put in forged data: the admin's current draft id, a real mailing id, a real user id.
 DRAFT_ID, MAILING_ID, USER_ID = "@D", "@M", "@U"
 
@@ -202,6 +203,7 @@ INPUTS = (
 QUESTION_TEXTS = {
     RoleChange.target.name: "Send the user's Telegram id",
     Browser.goto.name: "Which one? Send a number",
+    Browser.goto_sent.name: "Which one? Send a number",
     Constructor.name.name: "Send the mailing's internal name",
     Constructor.text.name: "Send the text of the mailing",
     Constructor.send_time.name: "When to send it?",

@@ -188,3 +188,12 @@ def test_a_pruned_mailing_keeps_its_counts_but_has_no_csv_or_retry(app, client, 
     assert retry.get_json()["error"]["code"] == "deliveries_pruned"
     # It can still be copied.
     assert _duplicate(client, admin, mailing["id"], send_at=_later())[0] == 201
+
+
+def test_a_long_csv_comes_whole_in_ledger_order(app, client, admin):
+    mailing = _create(client, admin)
+    sent_mailing(app, mailing["id"], sent=10, unknown=4_500)
+    response = client.get(f"/api/v1/mailings/{mailing['id']}/not-reached", headers=admin)
+    header, *rows = _csv(response)
+    assert len(rows) == 4_500 and {row[2] for row in rows} == {"unknown"}
+    assert [int(row[0]) for row in rows] == list(range(30_000_010, 30_004_510))
