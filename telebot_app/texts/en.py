@@ -18,11 +18,13 @@ TEXTS = {
     "help_subscriber": "<b>What you can do</b>\n/start — subscribe (or come back)\n/stop — unsubscribe\n"
     "/help — this list",
     "help_moderator": "<b>What you can do</b> (moderator)\n/newmailing — compose a mailing\n"
-    "/adminmenu — scheduled mailings: view, edit, delete, send now, pause, resume; "
+    "/adminmenu — scheduled mailings: view, edit, delete, send now, pause, resume; sent mailings: "
+    "figures, retries, the CSV of the unreached; duplicate any mailing; "
     "turn mailing reports on or off\n"
     "/cancel — leave the current dialog\n/start, /stop — subscribe, unsubscribe\n/help — this list",
     "help_admin": "<b>What you can do</b> (admin)\n/newmailing — compose a mailing\n"
     "/adminmenu — change users' roles; scheduled mailings: view, edit, delete, send now, pause, resume; "
+    "sent mailings: figures, retries, the CSV of the unreached; duplicate any mailing; "
     "turn mailing reports on or off; invite links; tag users from a CSV\n"
     "/cancel — leave the current dialog\n/start, /stop — subscribe, unsubscribe\n/help — this list",
     # General
