@@ -223,3 +223,24 @@ def test_pruning_keeps_each_buttons_total_and_later_clicks_forward_uncounted(
     assert [(b["position"], b["clicks"], b["rate"]) for b in clicks["buttons"]] == [(0, 2, 1.0), (2, 1, 0.5)]
     assert clicks["total"] == 3
     assert _sql(app, "SELECT count(*) FROM button_clicks")[0][0] == 0
+
+
+def test_public_url_is_an_http_address_without_query_and_loses_its_trailing_slash():
+    from webapi.settings import ConfigError, load_settings
+
+    assert (
+        load_settings({"PUBLIC_URL": "https://go.example.com/base/"}).public_url
+        == "https://go.example.com/base"
+    )
+    assert load_settings({}).public_url is None
+    for bad in (
+        "go.example.com",
+        "ftp://go.example.com",
+        "https://",
+        "https://go.example.com/?a=1",
+        "https://go.example.com/#top",
+        "https://[::1",
+        "https://go.example.com/" + "a" * 600,
+    ):
+        with pytest.raises(ConfigError, match="PUBLIC_URL"):
+            load_settings({"PUBLIC_URL": bad})
