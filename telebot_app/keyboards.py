@@ -64,8 +64,23 @@ def confirm(t: Text, yes_key: str, yes_data: str, no_data: str = "x:close") -> I
     return _markup([_button(t(yes_key), yes_data), _button(t("btn_no"), no_data)])
 
 
-def browser(t: Text, mailing: dict, number: int) -> InlineKeyboardMarkup:
-    """Controls under one mailing of the browser.
+def waits_for_approval(mailing: dict) -> bool:
+    """A scheduled mailing that does not start before a second person approves it."""
+    approval = mailing.get("approval") or {}
+    return (
+        mailing.get("status") == "scheduled"
+        and bool(approval.get("required"))
+        and not approval.get("approved_at")
+    )
+
+
+def approvable(mailing: dict, viewer: int | None) -> bool:
+    """A mailing waiting for approval that `viewer` may approve: anyone on the staff but its author."""
+    return waits_for_approval(mailing) and viewer is not None and viewer != mailing.get("author_tg_id")
+
+
+def browser(t: Text, mailing: dict, number: int, viewer: int | None = None) -> InlineKeyboardMarkup:
+    """Controls under one mailing of the browser (Approve for a `viewer` who may approve it).
 
     A finished or cancelled mailing is on a page of the Sent view (`mh:`), any other of the Scheduled
     one (`ml:`); a sent card's retry buttons come only for what there is to retry (its `stats`).
@@ -85,6 +100,8 @@ def browser(t: Text, mailing: dict, number: int) -> InlineKeyboardMarkup:
             [_button(t("btn_edit"), f"ml:edit:{mid}"), _button(t("btn_delete"), f"ml:del:{mid}:{number}")]
         )
         rows.append([_button(t("btn_send_now"), f"ml:now:{mid}:{number}")])
+        if approvable(mailing, viewer):
+            rows.append([_button(t("btn_approve"), f"ml:approve:{mid}:{mailing['version']}:{number}")])
     elif status == "sending":
         rows.append(
             [

@@ -218,7 +218,6 @@ class ApprovalRequired(Conflict):
         super().__init__("This mailing needs approval by another admin or moderator before it can start.")
 
 
-
 class SeriesNotFound(NotFound):
     """No recurring series with this id."""
 

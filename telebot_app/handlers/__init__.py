@@ -4,6 +4,7 @@ from telebot import TeleBot
 
 from telebot_app.handlers import (
     admin_menu,
+    approval,
     audience,
     browser,
     buttons,
@@ -29,6 +30,7 @@ ORDER = (
     tagging,
     browser,
     control,
+    approval,
     media,  # before the constructor: its caption offer takes a captioned file at the text question
     constructor,
     buttons,

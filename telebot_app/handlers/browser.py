@@ -14,6 +14,7 @@ from telebot_app import keyboards
 from telebot_app.api_client import ACTIVE_STATUSES, ApiError, ApiUnavailable
 from telebot_app.context import Context
 from telebot_app.handlers import constructor, history
+from telebot_app.handlers.approval import approve
 from telebot_app.handlers.audience import audience_text
 from telebot_app.handlers.control import run_action
 from telebot_app.handlers.filters import number, prefix, register_answer
@@ -76,7 +77,7 @@ def show_page(ctx: Context, number: int, at_ends: bool = False, view: View = SCH
         mailing["stats"] = ctx.api.mailing_stats(ctx.user_id, mailing["id"])
     control = ctx.send(
         _control_text(ctx, mailing, number, total),
-        keyboards.browser(ctx.t, mailing, number),
+        keyboards.browser(ctx.t, mailing, number, viewer=ctx.user_id),
     )
     ctx.runtime.browser.remember(ctx.user_id, [*shown, control.message_id])
 
@@ -123,11 +124,26 @@ def card_lines(ctx: Context, mailing: dict) -> list[str]:
     lines = []
     if mailing["status"] == "scheduled":
         lines.append(ctx.t("audience_line", audience=audience_text(ctx, mailing.get("segment"))))
+        lines.extend(approval_lines(ctx, mailing))
     if mailing["status"] in ("sending", "paused"):
         lines.append(_progress(ctx, mailing))
     if mailing["status"] in history.SENT_STATUSES:
         lines.extend(history.figures(ctx, mailing))
     return lines
+
+
+def approval_lines(ctx: Context, mailing: dict) -> list[str]:
+    """The card's approval state: waiting for it, or who approved it and when; nothing if not needed."""
+    approval = mailing.get("approval") or {}
+    if not approval.get("required"):
+        return []
+    if not approval.get("approved_at"):
+        return [ctx.t("approval_waiting")]
+    at = show_time(approval["approved_at"], ctx.zone)
+    who = approval.get("approved_by")
+    if who == ctx.user_id:
+        return [ctx.t("approval_given_by_you", at=at)]
+    return [ctx.t("approval_given", who=who or ctx.t("approval_by_client"), at=at)]
 
 
 def _progress(ctx: Context, mailing: dict) -> str:
@@ -184,8 +200,8 @@ def _jump(message: Message, ctx: Context, view: View) -> None:
 
 def pressed(call: CallbackQuery, ctx: Context) -> None:
     """<view>:p:<n>, <view>:goto, <view>:dup|dupf:<id> in either view (ml: Scheduled, mh: Sent);
-    ml:edit|editf:<id>, ml:del|delok|now|nowok|pause|resume|cancel|cancelok:<id>:<n>;
-    mh:… as `_sent_pressed` says."""
+    ml:edit|editf:<id>, ml:del|delok|now|nowok|pause|resume|cancel|cancelok:<id>:<n>,
+    ml:approve:<id>:<version>:<n>; mh:… as `_sent_pressed` says."""
     ctx.require_staff()
     parts = call.data.split(":")
     view = VIEWS.get(parts[0])
@@ -209,6 +225,9 @@ def pressed(call: CallbackQuery, ctx: Context) -> None:
         _confirm(ctx, action, *values)
     elif action == "delok" and len(values) == 2:
         _delete(ctx, *values)
+    elif action == "approve" and len(values) == 3:
+        approve(ctx, values[0], values[1])
+        show_page(ctx, values[2])  # the card as it is now, approved or not
     elif action in ("nowok", "pause", "resume", "cancelok") and len(values) == 2:
         verb = {"nowok": "now", "cancelok": "cancel"}.get(action, action)
         if run_action(ctx, values[0], verb) is not None:

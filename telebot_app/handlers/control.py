@@ -20,6 +20,9 @@ def run_action(ctx: Context, mailing_id: int, action: str) -> dict | None:
         if exc.status == 404:
             ctx.answer("mailing_gone", alert=True)
             return None
+        if exc.code == "approval_required":
+            ctx.answer("ctl_needs_approval", alert=True)
+            return None
         if exc.code == "wrong_status" or exc.status == 409:
             status = (exc.details or {}).get("status") if isinstance(exc.details, dict) else None
             ctx.answer("ctl_wrong_status", alert=True, status=ctx.t(f"mstatus_{status}") if status else "—")

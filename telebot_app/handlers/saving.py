@@ -72,22 +72,24 @@ def _save(ctx: Context, draft: dict) -> None:
         ctx.answer()
         _save_refused(ctx, draft, exc)
         return
-    if draft.get("send_now"):
+    # One that needs approval starts only once approved (its approvers are asked by the engine).
+    waiting = keyboards.waits_for_approval(mailing)
+    now = draft.get("send_now") and not waiting
+    if now:
         # If this fails the mailing is due within NOW_MARGIN anyway and the scheduler starts it then.
         with contextlib.suppress(ApiError, ApiUnavailable):
             mailing = ctx.api.control_mailing(ctx.user_id, mailing["id"], "send-now")
     ctx.runtime.drafts.delete(ctx.user_id)
     ctx.clear_state()
     ctx.answer("saved_short")
-    key = "saved_now" if draft.get("send_now") else ("saved" if is_new else "updated")
-    ctx.edit(
-        ctx.t(
-            key,
-            name=mailing["name"],
-            mailing_id=mailing["id"],
-            send_at=show_time(mailing["send_at"], ctx.zone),
-        )
+    key = "saved_now" if now else ("saved" if is_new else "updated")
+    shown = ctx.t(
+        key,
+        name=mailing["name"],
+        mailing_id=mailing["id"],
+        send_at=show_time(mailing["send_at"], ctx.zone),
     )
+    ctx.edit(shown + ("\n" + ctx.t("saved_needs_approval") if waiting else ""))
 
 
 def _create(ctx: Context, draft: dict, body: dict) -> dict:

@@ -163,6 +163,20 @@ TEXTS = {
     "ctl_cancelled": "Sending is cancelled.",
     "ctl_started": "Sending has started",
     "ctl_wrong_status": "Not possible now: the mailing is {status}.",
+    # Two-person approval
+    "approval_waiting": "🔐 Needs approval by an admin or moderator other than its author; "
+    "it does not start before.",
+    "approval_given": "✅ Approved by {who} at {at}",
+    "approval_given_by_you": "✅ Approved by you at {at}",
+    "approval_by_client": "an API client",
+    "btn_approve": "✅ Approve",
+    "approve_done": "Approved",
+    "approve_refused": "Not approved: {why}",
+    "approve_done_started": "Approved: its time has come, so sending has started",
+    "approval_card_done": "✅ You approved it.",
+    "saved_needs_approval": "🔐 It needs approval by another admin or moderator before it starts: "
+    "they have been asked.",
+    "ctl_needs_approval": "It needs approval by another admin or moderator before it can start.",
     "ctl_cancel_confirm": "Cancel sending mailing {mailing_id}? Anyone who has not received it yet "
     "will not receive it.",
     # Constructor
