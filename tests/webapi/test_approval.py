@@ -257,3 +257,19 @@ def test_the_threshold_setting_is_read_and_checked():
     for bad in ("-1", "many", "1.5"):
         with pytest.raises(ConfigError, match="APPROVAL_THRESHOLD"):
             load_settings({"APPROVAL_THRESHOLD": bad})
+
+
+def test_a_large_run_of_a_recurring_series_waits_for_approval_too(app, staff, threshold):
+    from webapi.domain import Actor
+    from webapi.models import Mailing
+    from webapi.services import series
+
+    threshold(1)
+    body = {"name": "Digest", "text": "Hello", "rule": {"kind": "daily", "time": "12:00"}}
+    start = datetime(2027, 6, 1, 8, 0, tzinfo=UTC)
+    with app.app_context():
+        made = series.create_series(Actor("telebot", AUTHOR, "admin"), body, now=start)
+        run = db.session.scalars(db.select(Mailing).where(Mailing.series_id == made.id)).one()
+        assert run.approval == {"required": True, "approved_by": None, "approved_at": None}
+        db.session.rollback()
+        db.session.remove()

@@ -23,7 +23,7 @@ from webapi.domain import Actor, Invalid, SeriesNotFound, SeriesWrongStatus, Ver
 from webapi.extensions import db
 from webapi.models import Mailing, MailingButton, Series, utcnow
 from webapi.series_rules import Rule, next_occurrence, read_rule
-from webapi.services import scheduling
+from webapi.services import approval, scheduling
 from webapi.services.audit import record
 from webapi.services.mailings import check_draft, read_text
 
@@ -209,6 +209,9 @@ def _make_runs(series: Series, now: datetime) -> list[Mailing]:
             MailingButton(position=index, text=button["text"], url=button["url"])
             for index, button in enumerate(series.buttons or [])
         ]
+        # A run is a mailing like any other: a large one waits for approval (its approvers are asked
+        # by the next reconcile).
+        run.approval_required = approval.required_for(run.segment)
         db.session.add(run)
         db.session.flush()
         series.runs_made += 1
