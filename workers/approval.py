@@ -109,5 +109,5 @@ def remind(mailing_id: int) -> int:
     people = [(user, "approval_due", True) for user in approvers(mailing)]
     author = db.session.get(User, mailing.author_tg_id) if mailing.author_tg_id else None
     if author is not None and author.status != "blocked":
-        people.insert(0, (author, "approval_due_author", False))
+        people.insert(0, (author, "approval_due_author" if people else "approval_due_alone", False))
     return _tell(mailing, people)

@@ -47,6 +47,9 @@ TEXTS = {
         "approval_due_author": "⏰ <b>Your mailing waits for approval: {name}</b> (id {mailing_id})\n"
         "Its send time has come ({send_at}); it starts as soon as another admin or moderator approves it. "
         "They have been reminded.\nRecipients: {audience}",
+        "approval_due_alone": "⏰ <b>Your mailing waits for approval: {name}</b> (id {mailing_id})\n"
+        "Its send time has come ({send_at}), but there is no other admin or moderator to approve it: "
+        "make someone a moderator (/adminmenu → 👤 Change a user's role).\nRecipients: {audience}",
         "approve": "✅ Approve",
         "preview": "👁 Preview",
     },
@@ -96,6 +99,10 @@ TEXTS = {
         "approval_due_author": "⏰ <b>Ваша рассылка ждёт одобрения: {name}</b> (id {mailing_id})\n"
         "Время отправки наступило ({send_at}); она начнётся, как только её одобрит другой администратор "
         "или модератор. Им отправлено напоминание.\nПолучателей: {audience}",
+        "approval_due_alone": "⏰ <b>Ваша рассылка ждёт одобрения: {name}</b> (id {mailing_id})\n"
+        "Время отправки наступило ({send_at}), но одобрить её некому: других администраторов и "
+        "модераторов нет. Назначьте кого-нибудь модератором (/adminmenu → «👤 Изменить роль "
+        "пользователя»).\nПолучателей: {audience}",
         "approve": "✅ Одобрить",
         "preview": "👁 Предпросмотр",
     },

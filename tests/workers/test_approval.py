@@ -98,3 +98,24 @@ def test_concurrent_reminders_send_one_round(
         assert approval.remind(created["id"]) == 0  # not again before REMIND_EVERY_SECONDS
         ledger.sql("UPDATE mailings SET approval_reminded_at = now() - interval '31 minutes'")
         assert approval.remind(created["id"]) == 2
+
+
+def test_an_author_with_nobody_to_approve_is_told_so(
+    app, client, admin, sandbox, telegram_app, ledger, threshold
+):
+    from workers import approval
+
+    ledger.sql("INSERT INTO users (tg_id, first_name) SELECT g, 'S' FROM generate_series(1, 3) g")
+    created = client.post(
+        "/api/v1/mailings",
+        json={"name": "Alone", "text": "Hi", "send_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat()},
+        headers=admin,
+    ).get_json()
+    ledger.sql("UPDATE mailings SET send_at = now() - interval '1 minute' WHERE id = :m", m=created["id"])
+
+    with app.app_context():
+        assert approval.ask(created["id"]) == 0  # no approver to ask
+        assert approval.remind(created["id"]) == 1
+
+    (told,) = sandbox.messages(AUTHOR)
+    assert "одобрить её некому" in told["text"]
