@@ -252,6 +252,21 @@ class ApiClient:
         )
         return list(result.get("message_ids") or [])
 
+    def create_series(self, actor: int, body: dict) -> dict:
+        """Create a recurring mailing (never repeated by itself: a lost answer could make two)."""
+        return self._request("POST", "/series", actor, json=body, idempotent=False)
+
+    def list_series(self, actor: int, statuses: tuple[str, ...], limit: int) -> dict:
+        """Recurring mailings in `statuses`, newest first, each with its next run, and the total."""
+        params = [("status", status) for status in statuses] + [("limit", limit)]
+        return self._request("GET", "/series", actor, params=params, idempotent=True)
+
+    def control_series(self, actor: int, series_id: int, action: str) -> dict:
+        """pause, resume or end a recurring mailing."""
+        if action not in ("pause", "resume", "end"):
+            raise ValueError(action)
+        return self._request("POST", f"/series/{series_id}/{action}", actor, idempotent=True)
+
 
 def _body(response: requests.Response, limit: int) -> bytes | None:
     """A streamed answer's bytes, read no further than `limit` (None when it is longer)."""

@@ -31,7 +31,7 @@ def admin_menu(t: Text, role: str) -> InlineKeyboardMarkup:
     """The /adminmenu entries this role may use."""
     rows = [
         [_button(t("btn_mailings"), "am:list"), _button(t("btn_sent_mailings"), "am:sent")],
-        [_button(t("btn_new_mailing"), "am:new")],
+        [_button(t("btn_new_mailing"), "am:new"), _button(t("btn_series"), "sr:list")],
     ]
     if role == "admin":
         rows.insert(0, [_button(t("btn_roles"), "am:roles")])
@@ -170,7 +170,8 @@ def constructor_menu(t: Text, draft: dict) -> InlineKeyboardMarkup:
     return _markup(
         buttons_row,
         media_row,
-        [b("btn_audience", "aud")],
+        # A saved mailing stays one mailing; a new draft may repeat (telebot_app/handlers/series.py).
+        [b("btn_audience", "aud")] + ([] if draft.get("mailing_id") else [b("btn_repeat", "rep")]),
         [b("btn_change_name", "name"), b("btn_change_text", "text"), b("btn_change_time", "time")],
         [b("btn_preview", "preview")],
         [b("btn_save", "save"), b("btn_exit", "exit")],
@@ -264,4 +265,60 @@ def manage_buttons(t: Text, draft: dict, page: int = 0) -> InlineKeyboardMarkup:
         paging.append(_button("▶", f"cb:{d}:pg:{page + 1}"))
     rows.append(paging)
     rows.append([_button(t("btn_done"), f"cm:{d}:menu")])
+    return _markup(*rows)
+
+
+def repeat_kinds(t: Text, draft: dict) -> InlineKeyboardMarkup:
+    """How often a new mailing repeats: daily, on weekdays, monthly, or not at all; or back."""
+    d = draft["id"]
+    return _markup(
+        [_button(t("btn_repeat_daily"), f"cm:{d}:rpd")],
+        [_button(t("btn_repeat_weekdays"), f"cm:{d}:rpw")],
+        [_button(t("btn_repeat_monthly"), f"cm:{d}:rpm")],
+        [_button(t("btn_repeat_off"), f"cm:{d}:rpno"), _button(t("btn_back"), f"cm:{d}:menu")],
+    )
+
+
+def repeat_weekdays(t: Text, draft: dict, chosen: list[int]) -> InlineKeyboardMarkup:
+    """The seven days to tick (✓ on the chosen ones), then Done; or back."""
+    d = draft["id"]
+    days = [_button(("✓ " if day in chosen else "") + t(f"wd_{day}"), f"cm:{d}:rpw{day}") for day in range(7)]
+    return _markup(
+        days[:4], days[4:], [_button(t("btn_done"), f"cm:{d}:rpwok"), _button(t("btn_back"), f"cm:{d}:menu")]
+    )
+
+
+def repeat_month_days(t: Text, draft: dict) -> InlineKeyboardMarkup:
+    """Days 1–31 of the month, seven to a row; or back."""
+    d = draft["id"]
+    days = [_button(str(day), f"cm:{d}:rpm{day}") for day in range(1, 32)]
+    rows = [days[start : start + 7] for start in range(0, 31, 7)]
+    return _markup(*rows, [_button(t("btn_back"), f"cm:{d}:menu")])
+
+
+def repeat_end(t: Text, draft: dict) -> InlineKeyboardMarkup:
+    """Until when a repeat runs: until ended, until a date, a number of times; or back."""
+    d = draft["id"]
+    return _markup(
+        [_button(t("btn_repeat_forever"), f"cm:{d}:rpf")],
+        [_button(t("btn_repeat_until"), f"cm:{d}:rpu"), _button(t("btn_repeat_count"), f"cm:{d}:rpc")],
+        [_button(t("btn_back"), f"cm:{d}:menu")],
+    )
+
+
+def series_list(t: Text, items: list[dict]) -> InlineKeyboardMarkup:
+    """Under the recurring mailings: pause or resume, and end, each; then refresh."""
+    rows = []
+    for item in items:
+        sid, status = item["id"], item["status"]
+        row = []
+        if status == "active":
+            row.append(_button(t("btn_series_pause", series_id=sid), f"sr:pause:{sid}"))
+        elif status == "paused":
+            row.append(_button(t("btn_series_resume", series_id=sid), f"sr:resume:{sid}"))
+        # A finished series may still have runs to come: ending removes them.
+        if status in ("active", "paused") or item.get("scheduled_runs"):
+            row.append(_button(t("btn_series_end", series_id=sid), f"sr:end:{sid}"))
+        rows.append(row)
+    rows.append([_button(t("btn_refresh"), "sr:list")])
     return _markup(*rows)

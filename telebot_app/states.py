@@ -41,6 +41,13 @@ class Constructor(StatesGroup):
     audience = State()
 
 
+class Repeat(StatesGroup):
+    """An admin is saying until when a new mailing repeats: the last date, or how many times."""
+
+    until = State()
+    count = State()
+
+
 DRAFT_INPUT_STATES = [Constructor.name, Constructor.text, Constructor.send_time]
 # States in which the bot waits for a typed answer; a press or a command leaves them.
 QUESTIONS = frozenset(
@@ -58,5 +65,7 @@ QUESTIONS = frozenset(
         Constructor.button_url,
         Constructor.media,
         Constructor.audience,
+        Repeat.until,
+        Repeat.count,
     )
 )

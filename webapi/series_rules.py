@@ -103,13 +103,18 @@ def occurrences(
     while rule.until is None or day <= rule.until:
         if rule.runs_on(day):
             idle = 0
-            moment = wall_time(day, rule.at, zone)
+            try:
+                moment = wall_time(day, rule.at, zone)
+            except OverflowError:  # past the end of the calendar in UTC
+                return
             if moment > after:
                 yield moment
         else:
             idle += 1
             if idle > _SEARCH_DAYS:  # cannot happen for a valid rule; never loop for ever on a bad one
                 return
+        if day == date.max:  # the calendar ends (a starts_on or until in the year 9999)
+            return
         day += timedelta(days=1)
 
 
@@ -170,5 +175,6 @@ def read_rule(
         count=count,
     )
     if next_occurrence(rule, zone, now, starts_on) is None:
-        return None, {"until": [rule_problem("rule_never_runs", until=until.isoformat())]}
+        last = until or date.max  # no until: starts_on is at the calendar's very end
+        return None, {"until": [rule_problem("rule_never_runs", until=last.isoformat())]}
     return rule, {}

@@ -16,6 +16,7 @@ from telebot_app.handlers import (
     media,
     roles,
     saving,
+    series,
     subscription,
     tagging,
 )
@@ -35,6 +36,7 @@ ORDER = (
     constructor,
     buttons,
     audience,
+    series,
     saving,
     fallback,
 )

@@ -115,6 +115,8 @@ def _control_text(ctx: Context, mailing: dict, number: int, total: int) -> str:
             status=ctx.t(f"mstatus_{mailing['status']}"),
         )
     ]
+    if mailing.get("series_id"):
+        lines.append(ctx.t("series_run_line", series_id=mailing["series_id"]))
     lines.extend(card_lines(ctx, mailing))
     return Markup("\n".join(lines))
 

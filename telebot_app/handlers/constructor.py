@@ -114,7 +114,7 @@ def ask_time(ctx: Context) -> None:
 def show_menu(ctx: Context, draft: dict, edit: bool = False) -> None:
     """The draft's summary and the menu (the one live menu: an earlier one loses its buttons)."""
     ctx.set_state(Constructor.menu)
-    summary = _summary(ctx, draft)
+    summary = _summary(ctx, draft) + "".join(line(ctx, draft) for line in SUMMARY_LINES)
     markup = keyboards.constructor_menu(ctx.t, draft)
     ctx.menu_shown(ctx.edit(summary, markup) if edit else ctx.send(summary, markup).message_id)
 
@@ -342,6 +342,15 @@ MENU_ACTIONS = {
     "text": _ask_field(Constructor.text, "ask_text"),
     "time": _change_time,
 }
+
+
+# Lines another feature module adds under the draft's summary (each "\n…", or "" when it has none).
+SUMMARY_LINES: list = []
+
+
+def register_summary_line(line) -> None:
+    """Let another feature module (the repeat) add a line to the menu's summary: line(ctx, draft) -> str."""
+    SUMMARY_LINES.append(line)
 
 
 def register_menu_action(action: str, handler) -> None:

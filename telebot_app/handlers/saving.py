@@ -12,7 +12,7 @@ from telebot_app import keyboards
 from telebot_app.api_client import ApiError, ApiUnavailable
 from telebot_app.context import Context
 from telebot_app.drafts import message_part
-from telebot_app.handlers import constructor
+from telebot_app.handlers import constructor, series
 from telebot_app.problems import refusal_text
 from telebot_app.times import show_time
 
@@ -49,6 +49,9 @@ def _save_confirm(ctx: Context, draft: dict) -> None:
 
 
 def _save(ctx: Context, draft: dict) -> None:
+    if draft.get("repeat") and draft.get("mailing_id") is None:
+        series.save(ctx, draft)  # a repeating new draft becomes a recurring series
+        return
     body = {
         "name": draft["name"],
         "text": draft["text"],

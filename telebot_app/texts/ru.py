@@ -519,4 +519,86 @@ TEXTS = {
     "seg_or": " или ",
     "seg_and": " и ",
     "seg_comma": ", ",
+    # Повторяющиеся рассылки (telebot_app/handlers/series.py)
+    "btn_repeat": "🔁 Повтор",
+    "btn_repeat_daily": "Каждый день",
+    "btn_repeat_weekdays": "По дням недели…",
+    "btn_repeat_monthly": "Каждый месяц…",
+    "btn_repeat_off": "Не повторять",
+    "btn_repeat_forever": "Пока не остановлю",
+    "btn_repeat_until": "До даты…",
+    "btn_repeat_count": "Сколько раз…",
+    "repeat_choice": "<b>Повтор</b>\nСейчас: {repeat}\n\nПервая рассылка уйдёт во время отправки "
+    "({send_at}), каждая следующая — в то же время суток по поясу {zone}, в том числе после перевода "
+    "часов.",
+    "repeat_none": "без повтора",
+    "repeat_needs_time": "Сначала задайте время отправки (не «сейчас»): первая рассылка уйдёт тогда, "
+    "следующие — в то же время суток.",
+    "repeat_pick_weekdays": "По каким дням? Отметьте их и нажмите «✔ Готово».",
+    "repeat_pick_a_day": "Отметьте хотя бы один день.",
+    "repeat_pick_day": "Какого числа? Если в месяце нет такого числа (например, 31-го), рассылка уйдёт "
+    "в последний день месяца.",
+    "repeat_end_choice": "<b>Повтор:</b> {repeat}\nДо каких пор?",
+    "ask_repeat_until": "Пришлите последнюю дату, когда рассылка может уйти, в виде "
+    "<code>ДД.ММ.ГГГГ</code> (этот день включительно).",
+    "ask_repeat_count": "Пришлите, сколько всего раз её отправить: от 1 до {limit}.",
+    "repeat_until_unreadable": "Это не дата: напишите её в виде <code>ДД.ММ.ГГГГ</code>, например {example}.",
+    "repeat_count_unreadable": "Пришлите целое число от 1 до {limit}.",
+    "repeat_set": "Повтор задан.",
+    "repeat_off": "Рассылка не будет повторяться.",
+    "menu_repeat_line": "🔁 Повтор: {repeat}",
+    "rep_daily": "каждый день в {time}",
+    "rep_weekdays": "по дням: {days}, в {time}",
+    "rep_monthly": "каждый месяц, {day}-го числа в {time}",
+    "rep_until": ", до {date} включительно",
+    "rep_count": ", число отправок: {count}",
+    "rep_forever": ", пока не остановите",
+    "wd_0": "пн",
+    "wd_1": "вт",
+    "wd_2": "ср",
+    "wd_3": "чт",
+    "wd_4": "пт",
+    "wd_5": "сб",
+    "wd_6": "вс",
+    "series_saved": "🔁 Повторяющаяся рассылка «{name}» (серия №{series_id}) сохранена: {repeat}.\n"
+    "Следующая отправка: {next_run}. Каждая отправка — отдельная рассылка; за сутки до времени она "
+    "появляется в /adminmenu → «Запланированные рассылки».",
+    "btn_series": "🔁 Повторяющиеся",
+    "series_list_title": "<b>Повторяющиеся рассылки</b> ({total})",
+    "series_line": "№{series_id} <b>{name}</b> — {repeat}\n{status}; следующая отправка: {next_run}",
+    "series_empty": "Повторяющихся рассылок нет. Создайте рассылку командой /newmailing и нажмите "
+    "«🔁 Повтор».",
+    "sstatus_active": "идёт",
+    "sstatus_paused": "на паузе",
+    "sstatus_finished": "все отправки созданы",
+    "sstatus_ended": "остановлена",
+    "btn_series_pause": "⏸ №{series_id}",
+    "btn_series_resume": "▶️ №{series_id}",
+    "btn_series_end": "⏹ №{series_id}",
+    "btn_yes_end": "Да, остановить",
+    "series_end_confirm": "Остановить повторяющуюся рассылку №{series_id} совсем? Ещё не начатые "
+    "отправки будут удалены, уже отправленные останутся.",
+    "series_paused": "На паузе: новых отправок не будет, пока не продолжите.",
+    "series_resumed": "Продолжена со следующего времени.",
+    "series_ended": "Остановлена.",
+    "series_gone": "Этой повторяющейся рассылки больше нет.",
+    "series_changed": "Её уже кто-то изменил: вот она в нынешнем виде.",
+    "series_run_line": "🔁 Отправка повторяющейся рассылки №{series_id}",
+    "problem_rule_kind_unknown": "Повтор бывает каждый день (daily), по дням недели (weekdays) или "
+    "каждый месяц (monthly), а не «{got}».",
+    "problem_rule_time_invalid": "Время пишется как ЧЧ:ММ в 24-часовом формате, например 09:30 "
+    "(сейчас «{got}»).",
+    "problem_rule_weekdays_missing": "Выберите хотя бы один день недели.",
+    "problem_rule_weekday_invalid": "Дни недели — числа от 0 (понедельник) до 6 (воскресенье); {got} "
+    "к ним не относится.",
+    "problem_rule_weekdays_unexpected": "Дни недели задаются только для повтора по дням недели.",
+    "problem_rule_day_missing": "Для ежемесячного повтора нужно число месяца, от 1 до 31.",
+    "problem_rule_day_invalid": "Число месяца — от 1 до 31; {got} не подходит.",
+    "problem_rule_day_unexpected": "Число месяца задаётся только для ежемесячного повтора.",
+    "problem_rule_count_invalid": "Число отправок — от 1 до {limit}; {got} не подходит.",
+    "problem_rule_until_past": "Последний день {until} уже прошёл: сегодня {today}.",
+    "problem_rule_never_runs": "Такой повтор ни разу не сработает: первое время наступило бы после "
+    "последнего дня, {until}.",
+    "problem_series_wrong_status": "Сейчас с этой повторяющейся рассылкой так сделать нельзя: её уже "
+    "изменили.",
 }

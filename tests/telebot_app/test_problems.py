@@ -2,7 +2,7 @@
 
 import html
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,8 @@ from webapi import domain
 from webapi.errors import _MARSHMALLOW_CODES, CODES
 from webapi.message_rules import validate_draft
 from webapi.problems import TEMPLATES
+from webapi.series_rules import TEMPLATES as RULE_TEMPLATES
+from webapi.series_rules import read_rule
 
 NOW = datetime(2025, 5, 1, 9, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Europe/Moscow")
@@ -102,6 +104,21 @@ REFUSAL_PARAMS = {
     "idempotency_key_reused": {"mailing_id": 7},
     "rate_limited": {"retry_after": 30},
     "telegram_error": {"description": "Bad Request: chat not found"},
+    "series_wrong_status": {"status": "ended"},
+}
+# One repeat rule of a recurring mailing for each code the rule check can produce (webapi/series_rules.py).
+RULE_EXAMPLES = {
+    "rule_kind_unknown": {"kind": "hourly", "time": "09:00"},
+    "rule_time_invalid": {"kind": "daily", "time": "9.00"},
+    "rule_weekdays_missing": {"kind": "weekdays", "time": "09:00"},
+    "rule_weekday_invalid": {"kind": "weekdays", "time": "09:00", "weekdays": [7]},
+    "rule_weekdays_unexpected": {"kind": "monthly", "time": "09:00", "day": 1, "weekdays": [0]},
+    "rule_day_missing": {"kind": "monthly", "time": "09:00"},
+    "rule_day_invalid": {"kind": "monthly", "time": "09:00", "day": 32},
+    "rule_day_unexpected": {"kind": "weekdays", "time": "09:00", "weekdays": [0], "day": 5},
+    "rule_count_invalid": {"kind": "daily", "time": "09:00", "count": 0},
+    "rule_until_past": {"kind": "daily", "time": "09:00", "until": date(2025, 4, 30)},
+    "rule_never_runs": {"kind": "monthly", "time": "09:00", "day": 31, "until": date(2025, 5, 20)},
 }
 # Params the catalogs leave out on purpose: internal names that the text says in words instead.
 NOT_SHOWN = {"media_type_unsupported": {"type", "types"}}
@@ -143,6 +160,23 @@ def produced(code: str) -> dict:
     matching = [p for p in found if p.code == code]
     assert matching, (code, [p.code for p in found])
     return matching[0].as_dict()
+
+
+def test_every_rule_code_of_a_recurring_mailing_has_an_example():
+    assert set(RULE_EXAMPLES) == set(RULE_TEMPLATES)
+
+
+@pytest.mark.parametrize("code", sorted(RULE_TEMPLATES))
+def test_every_repeat_rule_problem_reads_in_both_languages_with_its_params(code):
+    _, errors = read_rule(RULE_EXAMPLES[code], ZONE, NOW)
+    found = [p.as_dict() for problems in errors.values() for p in problems if p.code == code]
+    assert found, (code, errors)
+    for language, catalog in (("ru", ru.TEXTS), ("en", en.TEXTS)):
+        assert f"problem_{code}" in catalog
+        shown = problem_text(language, found[0], ZONE)
+        assert shown != html.escape(found[0]["message"], quote=False) or language == "en"
+        for value in found[0]["params"].values():
+            assert html.escape(str(value), quote=False) in shown, (language, code, value)
 
 
 def test_every_code_has_an_example_and_no_example_is_stale():

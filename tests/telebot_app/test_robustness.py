@@ -33,7 +33,7 @@ from telebot.types import InlineKeyboardButton, InlineKeyboardMarkup
 from telebot_app.bot import STATE_PREFIX
 from telebot_app.context import Refused
 from telebot_app.handlers.media import ACCEPTED
-from telebot_app.states import QUESTIONS, Browser, Constructor, InviteLinks, RoleChange, Tagging
+from telebot_app.states import QUESTIONS, Browser, Constructor, InviteLinks, Repeat, RoleChange, Tagging
 from tests.telebot_app.conftest import ADMIN_ID
 from tests.telebot_app.test_constructor import send_time
 
@@ -61,7 +61,7 @@ DRAFT_FIELDS = {
     "segment",
     "pending_button",
 }
-OPTIONAL_DRAFT_FIELDS = {"conflict_version", "save_key", "offer", "copy_of"}
+OPTIONAL_DRAFT_FIELDS = {"repeat", "repeat_pending", "conflict_version", "save_key", "offer", "copy_of"}
 FAILURE_TEXTS = ("Something went wrong", "Traceback", "That did not work", "Exception")
 SEED_MAILINGS = 3
 TRIM = " \t\r\n\v\f"
@@ -213,6 +213,8 @@ QUESTION_TEXTS = {
     InviteLinks.name.name: "Send the new link's name",
     Tagging.csv.name: "Send a CSV file with lines",
     Constructor.audience.name: "Send who gets it",
+    Repeat.until.name: "Send the last date it may run on",
+    Repeat.count.name: "Send how many times it runs in all",
 }
 ALBUM_NOTE = ("one attachment", "одно вложение")
 # In a state the admin mostly answers (text) or presses; the rest comes now and then.
