@@ -24,7 +24,10 @@ from webapi.extensions import db
 # One round trip: the button's link and the recipient's names (for a link with placeholders), and the
 # click counted unless the mailing's rows were pruned. FOR KEY SHARE waits for a prune marking the
 # mailing at that moment and then sees its mark, so no click is added after its totals were taken.
+# The commit does not wait for the WAL flush (synchronous_commit off, this transaction only): it
+# halves the redirect's time, and all a Postgres crash can cost is the clicks of its last moment.
 _FOLLOW = text(
+    "SET LOCAL synchronous_commit = off; "
     "WITH button AS (SELECT url FROM mailing_buttons WHERE mailing_id = :m AND position = :p), "
     "counted AS ("
     "  INSERT INTO button_clicks (mailing_id, position, user_id, clicked_at)"
