@@ -47,7 +47,7 @@ GZIP_ABOVE = 1024 * 1024  # bytes of CSV
 # Telegram's limit for a file a bot uploads is 50 MB; read as decimal megabytes, the safer side.
 UPLOAD_LIMIT = 50_000_000
 ROWS_PER_FETCH = 2000  # rows of the server-side cursor held in memory at once
-DELIVERIES_API = "/api/v1/mailings/{id}/deliveries"
+NOT_REACHED_API = "/api/v1/mailings/{id}/not-reached"  # the same CSV, from the API
 
 
 @dataclass
@@ -110,7 +110,7 @@ def report_text(
                 rows=not_attached.rows,
                 mb=not_attached.size / 1_000_000,
                 limit=UPLOAD_LIMIT // 1_000_000,
-                path=DELIVERIES_API.format(id=mailing.id),
+                path=NOT_REACHED_API.format(id=mailing.id),
             ),
         ]
     return "\n".join(lines)

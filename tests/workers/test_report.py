@@ -167,7 +167,7 @@ def test_a_csv_too_large_to_upload_is_not_attached_and_the_text_says_where_to_ge
     m = _finished_with_outcomes(ledger, new_mailing, sent=2, failed=30)
     with telegram_app.app_context():
         assert report.send_report(m) == 2
-    path = f"GET /api/v1/mailings/{m}/deliveries"  # as code (the sandbox shows text without its HTML)
+    path = f"GET /api/v1/mailings/{m}/not-reached"  # as code (the sandbox shows text without its HTML)
     (english,) = _texts(sandbox, ADMIN)
     (russian,) = _texts(sandbox, staff_chats)
     assert "list of the 30 recipients not reached" in english and "Get it from the API:" in english
