@@ -17,6 +17,7 @@ lost, as with polling, which confirms updates before handling them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -147,7 +148,8 @@ class UpdateLanes:
         with self._lock:
             threads, self._threads = self._threads, []
         for lane in self._queues:
-            lane.put(None)
+            with contextlib.suppress(queue.Full):  # a lane still full when time is up is left to die
+                lane.put_nowait(None)
         for thread in threads:
             thread.join(timeout)
 

@@ -1,6 +1,6 @@
 """Webhook mode as the Procfile runs it: the release sets the webhook, `gunicorn wsgi:app` takes the
 updates and its own bot answers, calling the API at the gunicorn process's address; it also tells
-role changes (no bot process runs)."""
+role changes (no bot process runs); a full lane refuses the update, so Telegram delivers it again."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import sys
 import pytest
 import requests
 
+from telebot_app.webhook import UpdateLanes
 from tests.conftest import bot_headers
 from tests.support import ROOT, free_port, stop_process, wait_for
 from tests.telebot_app.conftest import TOKEN
@@ -88,3 +89,40 @@ def test_web_answers_as_the_bot_and_tells_role_changes(webhook_web, sandbox, cli
         "the role notice from web",
     )
     assert len(told) == 1
+
+
+def _command(update_id: int, user: dict, command: str) -> dict:
+    sender = {"id": user["id"], "is_bot": False, "first_name": user["first_name"], "language_code": "en"}
+    chat = {"id": user["id"], "first_name": user["first_name"], "type": "private"}
+    message = {
+        "message_id": update_id,
+        "date": 1_700_000_000,
+        "chat": chat,
+        "from": sender,
+        "text": command,
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+    }
+    return {"update_id": update_id, "message": message}
+
+
+def test_a_full_lane_refuses_and_a_chats_updates_keep_their_order(webhook_settings, sandbox, telebot_urls):
+    ann = sandbox.create_user("Ann", id=82_101, language_code="en")
+    lanes = UpdateLanes(webhook_settings, lanes=1, depth=1)
+    try:
+        # Telegram is slow to take the first reply: the lane's one thread is busy with it meanwhile.
+        sandbox.add_fault("sendMessage", "delay", seconds=3, count=1)
+        assert lanes.submit(_command(1, ann, "/start")) is True
+        wait_for(lambda: sandbox.faults()["fired"].get("delay"), 30, "the first reply to be under way")
+        assert lanes.submit(_command(2, ann, "/stop")) is True  # waits in the lane
+        assert (
+            lanes.submit(_command(3, ann, "/start")) is False
+        )  # the lane is full: Telegram comes back later
+        with pytest.raises(ValueError):
+            lanes.submit({"update_id": 4, "message": "not a message"})
+        assert lanes.wait_idle(60)
+        replies = [m["text"] for m in sandbox.messages(ann["id"])]
+        assert len(replies) == 2
+        assert "Hello, Ann! You are subscribed" in replies[0], replies
+        assert "You are unsubscribed" in replies[1], replies
+    finally:
+        lanes.close()
