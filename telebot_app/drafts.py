@@ -24,6 +24,7 @@ def new_draft() -> dict:
         "buttons": [],
         "media": None,
         "segment": None,
+        "canary": None,
         "pending_button": None,
     }
 
@@ -41,6 +42,7 @@ def draft_from_mailing(mailing: dict) -> dict:
         buttons=[{"text": b["text"], "url": b["url"]} for b in mailing.get("buttons") or []],
         media=mailing.get("media"),
         segment=mailing.get("segment"),
+        canary=mailing.get("canary"),
     )
     return draft
 

@@ -172,6 +172,7 @@ def constructor_menu(t: Text, draft: dict) -> InlineKeyboardMarkup:
         media_row,
         # A saved mailing stays one mailing; a new draft may repeat (telebot_app/handlers/series.py).
         [b("btn_audience", "aud")] + ([] if draft.get("mailing_id") else [b("btn_repeat", "rep")]),
+        [b("btn_canary", "can")],
         [b("btn_change_name", "name"), b("btn_change_text", "text"), b("btn_change_time", "time")],
         [b("btn_preview", "preview")],
         [b("btn_save", "save"), b("btn_exit", "exit")],
@@ -186,6 +187,12 @@ def audience_choice(t: Text, draft: dict) -> InlineKeyboardMarkup:
         [_button(t("btn_audience_pick"), f"cm:{d}:audpick")],
         [_button(t("btn_back"), f"cm:{d}:menu")],
     )
+
+
+def canary_choice(t: Text, draft: dict) -> InlineKeyboardMarkup:
+    """Under the canary question: no canary, or back to the menu."""
+    d = draft["id"]
+    return _markup([_button(t("btn_canary_off"), f"cm:{d}:canoff")], [_button(t("btn_back"), f"cm:{d}:menu")])
 
 
 def invite_links(t: Text) -> InlineKeyboardMarkup:

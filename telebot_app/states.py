@@ -39,6 +39,7 @@ class Constructor(StatesGroup):
     button_url = State()
     media = State()
     audience = State()
+    canary = State()
 
 
 class Repeat(StatesGroup):
@@ -65,6 +66,7 @@ QUESTIONS = frozenset(
         Constructor.button_url,
         Constructor.media,
         Constructor.audience,
+        Constructor.canary,
         Repeat.until,
         Repeat.count,
     )

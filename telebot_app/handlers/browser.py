@@ -13,7 +13,7 @@ from telebot.types import CallbackQuery, Message
 from telebot_app import keyboards
 from telebot_app.api_client import ACTIVE_STATUSES, ApiError, ApiUnavailable
 from telebot_app.context import Context
-from telebot_app.handlers import constructor, history
+from telebot_app.handlers import canary, constructor, history
 from telebot_app.handlers.approval import approve
 from telebot_app.handlers.audience import audience_text
 from telebot_app.handlers.control import run_action
@@ -129,6 +129,7 @@ def card_lines(ctx: Context, mailing: dict) -> list[str]:
         lines.extend(approval_lines(ctx, mailing))
     if mailing["status"] in ("sending", "paused"):
         lines.append(_progress(ctx, mailing))
+    lines.extend(canary.card_lines(ctx, mailing))
     if mailing["status"] in history.SENT_STATUSES:
         lines.extend(history.figures(ctx, mailing))
     return lines

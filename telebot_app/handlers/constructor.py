@@ -10,6 +10,7 @@ from telebot.types import CallbackQuery, Message
 
 from telebot_app import keyboards
 from telebot_app.api_client import ApiError
+from telebot_app.canary import describe as describe_canary
 from telebot_app.context import Context
 from telebot_app.drafts import draft_from_mailing, has_schedule, new_draft
 from telebot_app.handlers.filters import prefix, register_answer
@@ -138,11 +139,20 @@ def _summary(ctx: Context, draft: dict) -> str:
         title=_title(ctx, draft),
         name=draft.get("name") or "—",
         send_at=when(ctx, draft),
-        audience=describe(ctx.t, draft.get("segment"), lambda moment: show_time(moment, ctx.zone)),
+        audience=_audience(ctx, draft),
         text=shown,
         buttons=Markup(buttons) if buttons else ctx.t("menu_none"),
         media=ctx.t(f"media_{media['type']}") if media else ctx.t("menu_none"),
     )
+
+
+def _audience(ctx: Context, draft: dict) -> str:
+    """Who gets it, and the canary's line under it when it has one."""
+    who = describe(ctx.t, draft.get("segment"), lambda moment: show_time(moment, ctx.zone))
+    if not draft.get("canary"):
+        return who
+    line = ctx.t("canary_line", canary=describe_canary(ctx.t, ctx.lang, draft["canary"]))
+    return Markup(html.escape(who, quote=False) + "\n" + line)
 
 
 def _title(ctx: Context, draft: dict) -> str:
@@ -373,6 +383,7 @@ def register(bot: TeleBot) -> None:
             Constructor.button_text,
             Constructor.button_url,
             Constructor.audience,
+            Constructor.canary,
         ],
         content_types=[kind for kind in util.content_type_media if kind != "text"],
         chat_types=["private"],

@@ -61,6 +61,8 @@ def _save(ctx: Context, draft: dict) -> None:
     # A draft kept from before audiences has no "segment": saving it leaves the mailing's as it was.
     if "segment" in draft:
         body["segment"] = draft["segment"]
+    if "canary" in draft:  # likewise for a draft kept from before canaries
+        body["canary"] = draft["canary"]
     if draft.get("send_now"):
         body["send_at"] = (datetime.now(UTC) + NOW_MARGIN).isoformat()
     elif draft.get("send_at") != draft.get("original_send_at") or draft.get("mailing_id") is None:

@@ -499,6 +499,34 @@ TEXTS = {
     "<code>tags:</code> — subscribers with any of these tags; <code>language:</code> — the language of "
     "their Telegram (<code>ru</code>, <code>en</code>…). Either one, or both.",
     "audience_set_everyone": "The mailing goes to everyone",
+    # A mailing's canary, and why a paused mailing paused
+    "btn_canary": "🐤 Canary",
+    "btn_canary_off": "🚫 No canary",
+    "canary_none": "none",
+    "canary_size_percent": "{percent}% of the audience",
+    "canary_size_count": "{count} people",
+    "canary_about": "{size} first, the rest {wait} min later unless over {share}% of them were not reached",
+    "canary_line": "Canary: {canary}",
+    "ask_canary": "<b>Canary</b>: {canary}\n\nSend to a random sample first and, after a wait, to the rest — "
+    "unless too many of the sample were not reached (failed, blocked or in doubt): then the mailing "
+    "pauses and you decide.\n\nSend the sample, the wait in minutes and the share allowed, e.g. "
+    "<code>5% 30 20%</code> or <code>200</code> (10 minutes and 20% unless given).",
+    "canary_set_off": "The mailing goes to everyone at once",
+    "canary_blank": "There is nothing to read: write e.g. <code>5% 30 20%</code>.",
+    "canary_too_many": "That is more than I read: the sample, the wait in minutes and the share allowed, "
+    "e.g. <code>5% 30 20%</code>.",
+    "canary_bad_percent": "“{word}” is not a sample: a share above 0 and at most 50%, such as 5%.",
+    "canary_bad_count": "“{word}” is not a sample: a number of people from 1 to 10,000,000, or a share "
+    "such as 5%.",
+    "canary_bad_wait": "“{word}” is not a wait: minutes from 0 to 1440.",
+    "canary_bad_share": "“{word}” is not a share allowed: a percentage from 0% to 100%, such as 20%.",
+    "canary_sample_sending": "Canary: the sample is being sent",
+    "canary_waiting": "Canary: the rest at {at}, if the sample went well",
+    "pause_line": "Paused: {reason}",
+    "pause_by_staff": "by staff",
+    "pause_by_canary": "the canary failed, {wrong} of its {sends} sends were not reached ({share}%)",
+    "pause_by_failures": "it paused itself, {failed} of its last {sends} sends failed ({share}%)",
+    "pause_most_common": "; most common: {error} ({count})",
     "segment_no_colon": "“{clause}” has no colon: write <code>tags: vip</code> or <code>language: ru</code>.",
     "segment_unknown_key": "I know only <code>tags:</code> and <code>language:</code>, not “{name}”.",
     "segment_no_values": "Nothing follows “{name}:”.",

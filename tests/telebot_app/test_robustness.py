@@ -59,6 +59,7 @@ DRAFT_FIELDS = {
     "buttons",
     "media",
     "segment",
+    "canary",
     "pending_button",
 }
 OPTIONAL_DRAFT_FIELDS = {"repeat", "repeat_pending", "conflict_version", "save_key", "offer", "copy_of"}
@@ -213,6 +214,7 @@ QUESTION_TEXTS = {
     InviteLinks.name.name: "Send the new link's name",
     Tagging.csv.name: "Send a CSV file with lines",
     Constructor.audience.name: "Send who gets it",
+    Constructor.canary.name: "Send the sample, the wait in minutes",
     Repeat.until.name: "Send the last date it may run on",
     Repeat.count.name: "Send how many times it runs in all",
 }
