@@ -273,3 +273,23 @@ def test_a_large_run_of_a_recurring_series_waits_for_approval_too(app, staff, th
         assert run.approval == {"required": True, "approved_by": None, "approved_at": None}
         db.session.rollback()
         db.session.remove()
+
+
+def test_approving_before_its_time_puts_back_a_start_job_that_fired_while_it_waited(
+    app, client, staff, threshold
+):
+    from rq_scheduler import Scheduler
+
+    from webapi.services import scheduling
+
+    threshold(1)
+    mailing = _create(client, staff[AUTHOR])
+    start_job = scheduling.start_job_id(mailing["id"])
+    with app.app_context():
+        scheduling.unschedule_start(mailing["id"])  # as if it had fired, 2 s ahead, and found it waiting
+        scheduler = Scheduler(connection=app.extensions["redis"])
+        assert start_job not in scheduler
+
+        _approve(client, staff[SECOND], mailing["id"])
+
+        assert start_job in scheduler

@@ -110,7 +110,8 @@ def approve(actor: Actor, mailing_id: int, version: int | None = None) -> Mailin
     if mailing.approved_at is None:
         mailing.approved_at, mailing.approved_by = utcnow(), actor.tg_id
         record(actor, "mailing.approved", "mailing", mailing.id, version=mailing.version)
-    due = mailing.send_at <= utcnow()
+    send_at = mailing.send_at
+    due = send_at <= utcnow()
     db.session.commit()
     if due and ledger.start(mailing_id, first_chunk=0):
         # The drivers fan its audience out, as after a send-now: the answer does not wait for it.
@@ -120,6 +121,10 @@ def approve(actor: Actor, mailing_id: int, version: int | None = None) -> Mailin
         scheduling.enqueue_after_start(mailing_id)
     else:
         db.session.rollback()
+        if not due:
+            # Its start job may have fired (2 s ahead) while it waited and found nothing to start:
+            # put it back, so it starts on the dot.
+            scheduling.schedule_start(mailing_id, send_at)
     db.session.expire_all()
     return db.session.get(Mailing, mailing_id)
 
