@@ -111,3 +111,10 @@ def test_error_tracking_is_a_pinned_dependency():
     pins = (ROOT / "requirements.txt").read_text().splitlines()
     assert any(line.startswith("sentry-sdk==") for line in pins)
     assert "sentry-sdk" in (ROOT / "requirements.in").read_text().splitlines()
+
+
+def test_make_run_leaves_the_bot_out_in_webhook_mode():
+    from webapi.local.stack import procfile_processes
+
+    assert procfile_processes() == list(PROCESSES)
+    assert procfile_processes(webhook=True) == [name for name in PROCESSES if name != "bot"]

@@ -54,11 +54,12 @@ class _Stop:
         return STOPPED if self.stopping else code
 
 
-def procfile_processes() -> list[str]:
-    """Every long-running Procfile process (all but `release`)."""
+def procfile_processes(webhook: bool = False) -> list[str]:
+    """Every long-running Procfile process (all but `release`; in webhook mode, `web` is the bot)."""
     lines = [line for line in (ROOT / "Procfile").read_text().splitlines() if not line.startswith("#")]
     names = [line.split(":", 1)[0] for line in lines if ":" in line]
-    return [name for name in names if name != "release"]
+    skipped = {"release", "bot"} if webhook else {"release"}
+    return [name for name in names if name not in skipped]
 
 
 def _stored(var: Path) -> dict[str, str]:
@@ -194,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     honcho = None
     try:
         subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True)
+        # The release's second step: Telegram's webhook set (WEBHOOK_URL) or deleted.
+        subprocess.run([sys.executable, "-m", "telebot_app.webhook"], env=env, cwd=ROOT, check=True)
         if sandbox:
             subprocess.run(
                 [*flask, "demo", "seed", str(DEMO_SUBSCRIBERS), "--sandbox", sandbox.url],
@@ -201,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
                 cwd=ROOT,
                 check=True,
             )
-        processes = args.processes or procfile_processes()
+        processes = args.processes or procfile_processes(webhook=bool(env.get("WEBHOOK_URL")))
         # honcho runs in its own session: a terminal's Ctrl-C reaches only this runner, which passes
         # exactly one SIGINT on (a second one would make the rq workers abandon their jobs).
         honcho = subprocess.Popen(
