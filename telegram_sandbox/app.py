@@ -29,8 +29,11 @@ def build_app(world: World, admin_key: str | None = None) -> web.Application:
         for bot in world.bots.values():
             if bot.poller is not None and not bot.poller.done():
                 bot.poller.cancel()
-            if bot.webhook_task is not None and not bot.webhook_task.done():
-                bot.webhook_task.cancel()
+        pushing = [bot.webhook_task for bot in world.bots.values() if bot.webhook_task is not None]
+        for task in pushing:
+            task.cancel()
+        # Let them end here, before the loop closes under them.
+        await asyncio.gather(*pushing, return_exceptions=True)
 
     app.on_shutdown.append(on_shutdown)
     return app
