@@ -6,9 +6,9 @@ URL as JSON, oldest first and one at a time, with the secret in X-Telegram-Bot-A
 and the same update is sent again after a pause that doubles, as Telegram retries. Unlike Telegram,
 the sandbox also takes http:// URLs on this machine (127.0.0.1, localhost, ::1), on any port, since
 it has no certificates to check; elsewhere it gives Telegram's refusals. It never leaves this machine:
-a webhook on another host is remembered, and its updates wait (pending_update_count). The control API can make it
-lose the next answers (the update was handled, the answer never reached Telegram: it is sent again)
-and shows every delivery attempt.
+a webhook on another host is remembered, and its updates wait (pending_update_count). The control
+API can make it lose the next answers (the update was handled, the answer never reached Telegram:
+it is sent again) and shows every delivery attempt.
 """
 
 import asyncio
