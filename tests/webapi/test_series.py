@@ -257,3 +257,17 @@ def test_an_unchanged_content_edit_of_a_paused_series_makes_no_run(client, admin
         headers=admin,
     ).json
     assert changed["name"] == "Renamed" and changed["status"] == "paused" and changed["scheduled_runs"] == []
+
+
+def test_a_run_cancelled_before_its_time_is_not_made_again_after_a_pause(client, admin, create):
+    series = create()
+    run_id = series["scheduled_runs"][0]["id"]
+    assert client.post(f"/api/v1/mailings/{run_id}/cancel", headers=admin).status_code == 200
+    client.post(f"/api/v1/series/{series['id']}/pause", headers=admin)
+    resumed = client.post(f"/api/v1/series/{series['id']}/resume", headers=admin)
+    assert resumed.status_code == 200, resumed.json
+    assert resumed.json["scheduled_runs"] == [] and resumed.json["runs_made"] == 1
+    # Its next time is the day after the cancelled one.
+    cancelled_at = datetime.fromisoformat(series["scheduled_runs"][0]["send_at"])
+    assert datetime.fromisoformat(resumed.json["next_run_at"]) == cancelled_at + timedelta(days=1)
+    assert client.get(f"/api/v1/mailings/{run_id}", headers=admin).json["status"] == "cancelled"

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from webapi.domain import Actor
 from webapi.extensions import db
@@ -104,12 +105,19 @@ def test_the_job_is_idempotent_even_when_two_makers_race_for_one_occurrence(zone
     assert make_series_runs(start.isoformat()) == {"made": {}}
     assert make_series_runs(start.isoformat()) == {"made": {}}
     assert len(runs(series.id)) == 1
-    # Another maker that read the series before this one moved its cursor tries the same occurrence:
-    # the unique (series_id, occurrence) refuses it and nothing doubles.
+    # A maker whose cursor lags behind finds the occurrence made and skips it.
     db.session.execute(db.update(Series).where(Series.id == series.id).values(made_until=None, runs_made=0))
     db.session.commit()
     assert make_series_runs(start.isoformat()) == {"made": {}}
     assert runs(series.id) == [datetime(2027, 6, 1, 9, 0, tzinfo=UTC)]
+    # And two that race past that check meet the unique (series_id, occurrence): one row stays.
+    moment = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
+    twin = Mailing(name="x", text="x", send_at=moment, series_id=series.id, series_occurrence_at=moment)
+    db.session.add(twin)
+    series_id = series.id
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    assert runs(series_id) == [moment]
 
 
 def test_count_and_until_end_the_series_and_a_run_deleted_by_hand_is_not_made_again(zone_app, client, admin):

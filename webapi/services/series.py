@@ -191,6 +191,11 @@ def _make_runs(series: Series, now: datetime) -> list[Mailing]:
             break
         if moment > now + RUNS_AHEAD:
             break
+        if _made_already(series.id, moment):
+            # A run of this occurrence outlived a pause or a change (cancelled by hand before its
+            # time, say): it stays the one, counted when it was made.
+            series.made_until = moment
+            continue
         run = Mailing(
             status="scheduled",
             name=series.name,
@@ -219,6 +224,11 @@ def _make_runs(series: Series, now: datetime) -> list[Mailing]:
         record(None, "series.run_made", "series", series.id, mailing_id=run.id, send_at=moment.isoformat())
         made.append(run)
     return made
+
+
+def _made_already(series_id: int, moment: datetime) -> bool:
+    found = select(Mailing.id).where(Mailing.series_id == series_id, Mailing.series_occurrence_at == moment)
+    return db.session.scalar(found) is not None
 
 
 def _schedule(runs: list[Mailing]) -> None:
