@@ -252,9 +252,11 @@ class ApiClient:
         )
         return list(result.get("message_ids") or [])
 
-    def create_series(self, actor: int, body: dict) -> dict:
-        """Create a recurring mailing (never repeated by itself: a lost answer could make two)."""
-        return self._request("POST", "/series", actor, json=body, idempotent=False)
+    def create_series(self, actor: int, body: dict, key: str) -> dict:
+        """Create a recurring mailing; `key` (the API's Idempotency-Key) makes repeating it safe."""
+        return self._request(
+            "POST", "/series", actor, json=body, idempotent=True, headers={"Idempotency-Key": key}
+        )
 
     def list_series(self, actor: int, statuses: tuple[str, ...], limit: int) -> dict:
         """Recurring mailings in `statuses`, newest first, each with its next run, and the total."""

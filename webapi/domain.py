@@ -232,3 +232,16 @@ class SeriesWrongStatus(Conflict):
 
     def __init__(self, status: str, allowed: str, verb: str):
         super().__init__(f"Only {allowed} series can be {verb}; this one is {status}.", {"status": status})
+
+
+class SeriesKeyReused(Invalid):
+    """The same idempotency key came with a different request; `series_id` is what the first one made."""
+
+    code = "idempotency_key_reused"
+
+    def __init__(self, series_id: int):
+        super().__init__(
+            f"This Idempotency-Key was already used, with another request, for series {series_id}.",
+            {"series_id": series_id},
+        )
+        self.series_id = series_id

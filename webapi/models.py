@@ -368,6 +368,10 @@ class Series(db.Model):
         Timestamp, default=utcnow, onupdate=utcnow, server_default=func.now()
     )
     ended_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # The creating request's Idempotency-Key (scoped to its caller, hashed) and the request's hash, as
+    # for mailings: the same key again gives this series back, with another request it is refused.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def media(self) -> dict | None:

@@ -46,6 +46,8 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=64), nullable=True),
+        sa.Column("request_hash", sa.String(length=64), nullable=True),
         sa.CheckConstraint(
             "status IN ('active', 'paused', 'finished', 'ended')", name=op.f("ck_series_status")
         ),
@@ -62,6 +64,7 @@ def upgrade():
             ["author_tg_id"], ["users.tg_id"], name=op.f("fk_series_author_tg_id_users"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_series")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_series_idempotency_key")),
     )
     op.create_index("ix_series_status", "series", ["status"], unique=False)
     with op.batch_alter_table("mailings", schema=None) as batch_op:

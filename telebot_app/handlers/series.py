@@ -9,6 +9,7 @@ until the admin ends it, until a date or a number of times.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date
 
 from telebot import TeleBot, util
@@ -247,13 +248,23 @@ def save(ctx: Context, draft: dict) -> None:
         "rule": {key: value for key, value in draft_rule(ctx, draft, draft["repeat"]).items() if value},
         "starts_on": local.date().isoformat(),
     }
+    # One key per draft until it is saved: a save whose answer was lost, pressed again, finds its series.
+    if not draft.get("series_key"):
+        draft["series_key"] = uuid.uuid4().hex
+        ctx.runtime.drafts.put(ctx.user_id, draft)
     try:
-        series = ctx.api.create_series(ctx.user_id, body)
+        series = ctx.api.create_series(ctx.user_id, body, draft["series_key"])
     except ApiError as exc:
         if exc.status not in (400, 422):
             raise
         ctx.answer()
-        ctx.reply("save_invalid", errors=refusal_text(ctx, exc))
+        if exc.code == "idempotency_key_reused" and isinstance(exc.details, dict):
+            # A lost save made the series before the draft changed: say so; a new save makes another.
+            draft.pop("series_key")
+            ctx.runtime.drafts.put(ctx.user_id, draft)
+            ctx.reply("series_saved_before", series_id=exc.details.get("series_id"))
+        else:
+            ctx.reply("save_invalid", errors=refusal_text(ctx, exc))
         constructor.show_menu(ctx, draft)
         return
     ctx.runtime.drafts.delete(ctx.user_id)

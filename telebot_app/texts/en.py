@@ -605,6 +605,8 @@ TEXTS = {
     "series_ended": "Ended.",
     "series_gone": "This recurring mailing is gone.",
     "series_changed": "Someone changed it meanwhile: here it is as it is now.",
+    "series_saved_before": "This draft was already saved, before your last change, as recurring mailing "
+    "#{series_id} (/adminmenu → 🔁 Recurring). Saving it again makes another one.",
     "series_run_line": "🔁 A run of recurring mailing #{series_id}",
     "problem_rule_kind_unknown": "Repeat must be daily, weekdays or monthly (got “{got}”).",
     "problem_rule_time_invalid": "The time must be HH:MM on a 24-hour clock, such as 09:30 (got “{got}”).",

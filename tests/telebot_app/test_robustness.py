@@ -62,7 +62,15 @@ DRAFT_FIELDS = {
     "canary",
     "pending_button",
 }
-OPTIONAL_DRAFT_FIELDS = {"repeat", "repeat_pending", "conflict_version", "save_key", "offer", "copy_of"}
+OPTIONAL_DRAFT_FIELDS = {
+    "repeat",
+    "repeat_pending",
+    "series_key",
+    "conflict_version",
+    "save_key",
+    "offer",
+    "copy_of",
+}
 FAILURE_TEXTS = ("Something went wrong", "Traceback", "That did not work", "Exception")
 SEED_MAILINGS = 3
 TRIM = " \t\r\n\v\f"

@@ -271,3 +271,18 @@ def test_a_run_cancelled_before_its_time_is_not_made_again_after_a_pause(client,
     cancelled_at = datetime.fromisoformat(series["scheduled_runs"][0]["send_at"])
     assert datetime.fromisoformat(resumed.json["next_run_at"]) == cancelled_at + timedelta(days=1)
     assert client.get(f"/api/v1/mailings/{run_id}", headers=admin).json["status"] == "cancelled"
+
+
+def test_an_idempotency_key_makes_a_repeated_create_safe(client, admin):
+    body = _body()
+    headers = {**admin, "Idempotency-Key": "series-key-0001"}
+    first = client.post("/api/v1/series", json=body, headers=headers)
+    again = client.post("/api/v1/series", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json["id"] == first.json["id"] and again.json["runs_made"] == 1
+    changed = client.post("/api/v1/series", json={**body, "name": "Other"}, headers=headers)
+    assert changed.status_code == 422
+    assert changed.json["error"]["code"] == "idempotency_key_reused"
+    assert changed.json["error"]["details"] == {"series_id": first.json["id"]}
+    assert client.get("/api/v1/series", headers=admin).json["total"] == 1
+    assert client.get("/api/v1/mailings", headers=admin).json["total"] == 1

@@ -13,6 +13,7 @@ from webapi.resources.mailings import (
     NAME_DOC,
     TEXT_DOC,
     ButtonSchema,
+    IdempotencyHeadersSchema,
     MediaSchema,
     text_format_field,
 )
@@ -199,12 +200,25 @@ class SeriesList(MethodView):
         return {"items": [view(s) for s in items], **page}
 
     @blp.arguments(SeriesCreateSchema, example=SERIES_EXAMPLE)
+    @blp.arguments(IdempotencyHeadersSchema, location="headers")
     @blp.response(201, SeriesSchema)
-    @blp.alt_response(422, schema=ErrorSchema, description=INVALID)
-    def post(self, body):
-        """Create a recurring mailing; its runs within the next day are made at once."""
+    @blp.alt_response(
+        200, schema=SeriesSchema, description="A repeat of a request with the same Idempotency-Key."
+    )
+    @blp.alt_response(422, schema=ErrorSchema, description=INVALID + " Also idempotency_key_reused.")
+    def post(self, body, headers):
+        """Create a recurring mailing; its runs within the next day are made at once.
+
+        An `Idempotency-Key` header makes the request safe to repeat, as for mailings: the same key and
+        body again answer 200 with the series the first request made; the same key with another body
+        answers 422 `idempotency_key_reused` with that series' id in `details`.
+        """
         actor = require_role(*STAFF)
-        return view(service.create_series(actor, body))
+        key = headers.get("idempotency_key")
+        earlier = service.replayed_series(actor, body, key) if key else None
+        if earlier is not None:
+            return view(earlier), 200
+        return view(service.create_series(actor, body, idempotency_key=key))
 
 
 @blp.route("/<int64:series_id>")

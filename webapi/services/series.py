@@ -11,6 +11,8 @@ goes on as any mailing does.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,7 +21,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from webapi import segments
-from webapi.domain import Actor, Invalid, SeriesNotFound, SeriesWrongStatus, VersionConflict
+from webapi.domain import (
+    Actor,
+    Invalid,
+    SeriesKeyReused,
+    SeriesNotFound,
+    SeriesWrongStatus,
+    VersionConflict,
+)
 from webapi.extensions import db
 from webapi.models import Mailing, MailingButton, Series, utcnow
 from webapi.series_rules import Rule, next_occurrence, read_rule
@@ -110,10 +119,26 @@ def _apply_rule(series: Series, rule: Rule, starts_on: date) -> None:
     series.starts_on = starts_on
 
 
-def create_series(actor: Actor, body: dict, now: datetime | None = None) -> Series:
-    """Validate and save an active series, and make the runs due within RUNS_AHEAD."""
+def replayed_series(actor: Actor, body: dict, idempotency_key: str) -> Series | None:
+    """The series an earlier request with this caller's `idempotency_key` made, if the same request;
+    `SeriesKeyReused` if another; None when the key is new."""
+    existing = _by_key(_scoped_key(actor, idempotency_key))
+    return None if existing is None else _replayed(existing, _fingerprint(body))
+
+
+def create_series(
+    actor: Actor, body: dict, now: datetime | None = None, idempotency_key: str | None = None
+) -> Series:
+    """Validate and save an active series, and make the runs due within RUNS_AHEAD.
+
+    With an `idempotency_key` (see `replayed_series`), a request running alongside another with the
+    same key gets the series that one made.
+    """
     now = now or utcnow()
     zone: ZoneInfo = current_app.config["SETTINGS"].timezone
+    scoped = request_hash = None
+    if idempotency_key is not None:
+        scoped, request_hash = _scoped_key(actor, idempotency_key), _fingerprint(body)
     draft = _checked_content({"buttons": [], "media": None, "segment": None, **body})
     starts_on = body.get("starts_on") or now.astimezone(zone).date()
     rule = _checked_rule(body["rule"], zone, now, starts_on)
@@ -124,15 +149,45 @@ def create_series(actor: Actor, body: dict, now: datetime | None = None) -> Seri
         created_by=actor.subject,
         version=1,
         runs_made=0,
+        idempotency_key=scoped,
+        request_hash=request_hash,
     )
     _apply_content(series, draft)
     _apply_rule(series, rule, starts_on)
     db.session.add(series)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same key in a request running alongside this one: its series is the one.
+        db.session.rollback()
+        existing = _by_key(scoped) if scoped is not None else None
+        if existing is None:
+            raise
+        return _replayed(existing, request_hash)
     record(actor, "series.created", "series", series.id, name=series.name, rule=_rule_audit(rule))
     made = _make_runs(series, now)
     db.session.commit()
     _schedule(made)
+    return series
+
+
+def _scoped_key(actor: Actor, key: str) -> str:
+    # Keys belong to their caller (token subject and, for the bot, the acting user), apart from mailings'.
+    return hashlib.sha256(f"series\0{actor.subject}\0{actor.tg_id or ''}\0{key}".encode()).hexdigest()
+
+
+def _fingerprint(body: dict) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=lambda value: value.isoformat())
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _by_key(scoped: str) -> Series | None:
+    return db.session.execute(select(Series).where(Series.idempotency_key == scoped)).scalar_one_or_none()
+
+
+def _replayed(series: Series, request_hash: str) -> Series:
+    if series.request_hash != request_hash:
+        raise SeriesKeyReused(series.id)
     return series
 
 
