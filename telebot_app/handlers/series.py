@@ -66,8 +66,10 @@ def draft_rule(ctx: Context, draft: dict, repeat: dict) -> dict:
 def summary_line(ctx: Context, draft: dict) -> str:
     """The repeat under the constructor's summary ("" when the draft does not repeat)."""
     repeat = draft.get("repeat")
-    if not repeat or not draft.get("send_at"):
+    if not repeat:
         return ""
+    if draft.get("send_now") or not draft.get("send_at"):
+        return "\n" + ctx.t("menu_repeat_line", repeat=ctx.t("repeat_no_time"))
     return "\n" + ctx.t("menu_repeat_line", repeat=describe(ctx, draft_rule(ctx, draft, repeat)))
 
 
@@ -238,6 +240,10 @@ def count_given(message: Message, ctx: Context) -> None:
 # Saving
 def save(ctx: Context, draft: dict) -> None:
     """Save a repeating draft as a series (the saving module's Save calls this for such a draft)."""
+    if draft.get("send_now") or not draft.get("send_at"):  # the time was changed to "now" since
+        ctx.answer("repeat_needs_time", alert=True)
+        constructor.show_menu(ctx, draft, edit=True)
+        return
     local = from_iso(draft["send_at"]).astimezone(ctx.zone)
     body = {
         "name": draft["name"],

@@ -569,6 +569,7 @@ TEXTS = {
     "repeat_count_unreadable": "Send a whole number from 1 to {limit}.",
     "repeat_set": "The repeat is set.",
     "repeat_off": "It will not repeat.",
+    "repeat_no_time": "needs a send time (not “now”): the first run goes then",
     "menu_repeat_line": "🔁 Repeats: {repeat}",
     "rep_daily": "every day at {time}",
     "rep_weekdays": "on {days} at {time}",

@@ -575,6 +575,7 @@ TEXTS = {
     "repeat_count_unreadable": "Пришлите целое число от 1 до {limit}.",
     "repeat_set": "Повтор задан.",
     "repeat_off": "Рассылка не будет повторяться.",
+    "repeat_no_time": "нужно время отправки (не «сейчас»): тогда уйдёт первая рассылка",
     "menu_repeat_line": "🔁 Повтор: {repeat}",
     "rep_daily": "каждый день в {time}",
     "rep_weekdays": "по дням: {days}, в {time}",

@@ -120,6 +120,17 @@ def test_weekdays_with_a_count_and_a_past_last_day_refused_by_the_api_in_russian
     menu = admin.say("12")[-1]
     assert "🔁 Повтор: по дням: пн, пт, в 18:15, число отправок: 12" in menu["text"]
 
+    # A repeat needs a send time: changed to "now", the menu says so and Save refuses.
+    assert "Когда отправить?" in admin.press(menu, "Время")[-1]["text"]
+    menu = admin.say("сейчас")[-1]
+    assert "🔁 Повтор: нужно время отправки (не «сейчас»)" in menu["text"]
+    admin.press(menu, "Сохранить")
+    admin.press(admin.message(menu["message_id"]), "Да, сохранить")
+    assert admin.answer["text"].startswith("Сначала задайте время отправки")
+    assert api_as(ADMIN_ID).get("/series").json["total"] == 0
+    menu = admin.press(admin.message(menu["message_id"]), "Время")[-1]
+    menu = admin.say(f"{day:%d.%m.%Y} 18:15")[-1]
+
     # Until a date instead: an impossible date is asked again; a past one the API refuses at saving.
     admin.press(menu, "🔁 Повтор")
     admin.press(admin.message(menu["message_id"]), "Каждый день")
