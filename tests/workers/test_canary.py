@@ -4,6 +4,8 @@ workers, the scheduler and the sandbox."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
 from webapi.extensions import db
@@ -239,3 +241,37 @@ def test_a_mailing_whose_sends_fail_pauses_itself_tells_its_author_and_resumes_o
     assert second["failed"] - first["failed"] >= 25, (first, second)
     assert second["pending"] > 600
     assert all(sandbox.messages(chat) == [] for chat in ids)
+
+
+def test_the_judge_comes_back_when_early_and_reconcile_judges_a_canary_whose_job_was_lost(
+    telegram_app, subscribers, new_mailing, ledger, redis
+):
+    from rq import Queue
+    from rq_scheduler import Scheduler
+
+    from workers import jobs
+
+    subscribers(10)
+    m = new_mailing(canary={"count": 3, "wait_minutes": 5})["id"]
+    _started(telegram_app, m)
+    _close(telegram_app, m, _claim_all(telegram_app, m, sample=True), "sent")
+    with telegram_app.app_context():
+        assert canary.end_sample(db.engine, m) == canary.WAITING
+        # A judge that fires early (another host's clock) puts itself back at the end of the wait.
+        assert jobs.judge_canary(m) == f"mailing {m}: canary not due"
+    scheduled = {job.id: at for job, at in Scheduler(connection=redis).get_jobs(with_times=True)}
+    until = ledger.mailing(m)["canary_until"]
+    # rq-scheduler keeps whole seconds (naive UTC): the whole second after the wait's end.
+    after_by = (scheduled[f"mailing-{m}-canary"] - until.astimezone(UTC).replace(tzinfo=None)).total_seconds()
+    assert 0 < after_by <= 1
+
+    # Redis lost the job; the wait is over: reconcile enqueues a judge, which lets the rest go.
+    redis.flushdb()
+    ledger.sql("UPDATE mailings SET canary_until = now() - interval '1 second' WHERE id = :m", m=m)
+    with telegram_app.app_context():
+        jobs.reconcile()
+    queued = Queue("default", connection=redis).jobs
+    assert [(job.func_name, job.args) for job in queued] == [("workers.jobs.judge_canary", (m,))]
+    with telegram_app.app_context():
+        assert jobs.judge_canary(m) == f"mailing {m}: canary passed"
+    assert ledger.mailing(m)["canary_passed_at"] is not None
