@@ -102,6 +102,14 @@ def progress_text(mailing: Mailing, counts: dict[str, int], figures: dict, langu
             eta=duration_text(figures["eta"]),
         ),
     ]
+    reason = mailing.pause_reason if mailing.status == "paused" else None
+    if reason and reason.get("code") in ("canary", "auto_pause"):
+        # Why it paused itself (the message it sent says more, with the errors).
+        wrong = sum(reason.get(status, 0) for status in ("failed", "blocked", "unknown"))
+        key = "why_canary" if reason["code"] == "canary" else "why_auto_pause"
+        lines.insert(
+            1, t(language, key, wrong=wrong, failed=reason.get("failed", 0), sends=reason.get("sends", 0))
+        )
     return "\n".join(lines)
 
 

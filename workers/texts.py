@@ -23,6 +23,8 @@ TEXTS = {
         "{failed} of its last {sends} sends failed ({share:.0%}, above the {limit:.0%} allowed), so nobody "
         "else gets it for now. Fix the cause, then ▶️ Resume; or ⏹ Cancel.",
         "pause_error": "• {error} — {count}",
+        "why_canary": "🐤 The canary failed: {wrong} of its sample's {sends} sends did not arrive",
+        "why_auto_pause": "⚠️ Paused itself: {failed} of its last {sends} sends failed",
         "report_title": "📬 <b>Mailing finished: {name}</b>",
         "recipients": "Recipients: {n}",
         "sent": "Sent: {n}",
@@ -75,6 +77,9 @@ TEXTS = {
         "поэтому пока её больше никто не получит. Устраните причину и нажмите «▶️ Продолжить» или "
         "«⏹ Отменить».",
         "pause_error": "• {error} — {count}",
+        "why_canary": "🐤 Проверка на выборке не прошла: из {sends} отправок выборки не дошли {wrong}",
+        "why_auto_pause": "⚠️ Рассылка приостановилась сама: из последних {sends} отправок "
+        "не удались {failed}",
         "report_title": "📬 <b>Рассылка завершена: {name}</b>",
         "recipients": "Получателей: {n}",
         "sent": "Доставлено: {n}",

@@ -231,6 +231,12 @@ def test_a_mailing_whose_sends_fail_pauses_itself_tells_its_author_and_resumes_o
         f"mc:resume:{m}",
         f"mc:cancel:{m}",
     ]
+    # The progress message says it too.
+    wait_for(
+        lambda: any("\n⚠️ Paused itself: " in x["text"] for x in _notices(sandbox, 1001, "Engine test — ⏸")),
+        30,
+        "the progress message to say why",
+    )
 
     # Resumed with the file still broken: judged on new sends only, so it sends a quarter window more.
     resumed = _post(client, admin, f"/{m}/resume")
