@@ -44,7 +44,7 @@ STRANGER_IDS = itertools.count(62_000)
 DRAFT_PREFIX = "rassylka:bot:draft:"
 KNOWN_STATES = {
     state.name
-    for group in (RoleChange, Browser, Constructor, InviteLinks, Tagging)
+    for group in (RoleChange, Browser, Constructor, InviteLinks, Tagging, Repeat)
     for state in group.state_list()
 }
 DRAFT_FIELDS = {
@@ -97,6 +97,9 @@ DESTINATIONS = (
     "browser_goto",
     "browser_confirm",
     "edit_mailing",
+    "repeat_until",
+    "repeat_count",
+    "series_list",
 )
 KNOWN_COMMANDS = ("start", "stop", "help", "adminmenu", "newmailing", "cancel")
 _CALLBACK_WORDS = """
@@ -816,6 +819,25 @@ def test_random_updates_in_every_state_never_break_the_bot(
                 self.press(question, lambda d: d.startswith("ml:editf:"))
             assert self.state(admin) == Constructor.menu.name
 
+        def go_repeat(self, end: str) -> None:
+            menu = self.go_menu()  # a new draft: only a new mailing may repeat
+            self.press(menu, lambda d: d.endswith(":rep"))
+            self.press(admin.message(menu["message_id"]), lambda d: d.endswith(":rpd"))
+            self.press(admin.message(menu["message_id"]), lambda d: d.endswith(f":{end}"))
+
+        def go_repeat_until(self) -> None:
+            self.go_repeat("rpu")
+            assert self.state(admin) == Repeat.until.name
+
+        def go_repeat_count(self) -> None:
+            self.go_repeat("rpc")
+            assert self.state(admin) == Repeat.count.name
+
+        def go_series_list(self) -> None:
+            self.go_idle()
+            menu = admin.say("/adminmenu")[-1]
+            self.press(menu, lambda d: d == "sr:list")
+
         # After every step
         def check_everything(self) -> None:
             self.nothing_failed()
@@ -845,7 +867,7 @@ def test_random_updates_in_every_state_never_break_the_bot(
                     assert state.decode() in KNOWN_STATES, (key, state)
             for actor in (admin, actors["moderator"]):
                 state = self.state(actor)
-                if state is not None and state.startswith("Constructor:"):
+                if state is not None and state.startswith(("Constructor:", "Repeat:")):
                     assert redis.get(f"{DRAFT_PREFIX}{actor.id}") is not None, f"{state} without a draft"
 
         @invariant()
