@@ -17,14 +17,17 @@ TEXTS = {
     "not_subscribed": "You are not subscribed. /start subscribes you.",
     "help_subscriber": "<b>What you can do</b>\n/start — subscribe (or come back)\n/stop — unsubscribe\n"
     "/help — this list",
-    "help_moderator": "<b>What you can do</b> (moderator)\n/newmailing — compose a mailing\n"
+    "help_moderator": "<b>What you can do</b> (moderator)\n/newmailing — compose a mailing (🔁 Repeat "
+    "makes it recurring)\n"
     "/adminmenu — scheduled mailings: view, edit, delete, send now, pause, resume; sent mailings: "
-    "figures, retries, the CSV of the unreached; duplicate any mailing; "
-    "turn mailing reports on or off\n"
+    "figures, retries, the CSV of the unreached; duplicate any mailing; recurring mailings: pause, "
+    "resume, end; turn mailing reports on or off\n"
     "/cancel — leave the current dialog\n/start, /stop — subscribe, unsubscribe\n/help — this list",
-    "help_admin": "<b>What you can do</b> (admin)\n/newmailing — compose a mailing\n"
+    "help_admin": "<b>What you can do</b> (admin)\n/newmailing — compose a mailing (🔁 Repeat makes it "
+    "recurring)\n"
     "/adminmenu — change users' roles; scheduled mailings: view, edit, delete, send now, pause, resume; "
     "sent mailings: figures, retries, the CSV of the unreached; duplicate any mailing; "
+    "recurring mailings: pause, resume, end; "
     "turn mailing reports on or off; invite links; tag users from a CSV\n"
     "/cancel — leave the current dialog\n/start, /stop — subscribe, unsubscribe\n/help — this list",
     # General
