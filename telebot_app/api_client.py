@@ -213,6 +213,11 @@ class ApiClient:
             raise ValueError(action)
         return self._request("POST", f"/mailings/{mailing_id}/{action}", actor, idempotent=True)
 
+    def approve_mailing(self, actor: int, mailing_id: int, version: int | None = None) -> dict:
+        """Approve a mailing (only `version` of it, when given); approving again changes nothing."""
+        params = {} if version is None else {"version": version}
+        return self._request("POST", f"/mailings/{mailing_id}/approve", actor, params=params, idempotent=True)
+
     def retry_mailing(self, actor: int, mailing_id: int, statuses: list[str]) -> dict:
         """Send the deliveries in `statuses` (unknown, failed) again: {"requeued", "mailing"}.
 
@@ -226,11 +231,6 @@ class ApiClient:
         return self._request(
             "GET", f"/mailings/{mailing_id}/not-reached", actor, idempotent=True, raw_limit=limit
         )
-
-    def approve_mailing(self, actor: int, mailing_id: int, version: int | None = None) -> dict:
-        """Approve a mailing (only `version` of it, when given); approving again changes nothing."""
-        params = {} if version is None else {"version": version}
-        return self._request("POST", f"/mailings/{mailing_id}/approve", actor, params=params, idempotent=True)
 
     def test_draft(self, actor: int, chat_id: int, draft: dict) -> list[int]:
         """Send a draft to one chat exactly as subscribers get it; returns the message ids."""
