@@ -178,10 +178,6 @@ class ApiClient:
             "POST", "/mailings", actor, json=draft, idempotent=True, headers={"Idempotency-Key": key}
         )
 
-    def list_active(self, actor: int, offset: int, limit: int = 1) -> dict:
-        """Scheduled, sending and paused mailings by send time, with the total."""
-        return self.list_mailings(actor, ACTIVE_STATUSES, "send_at", offset, limit)
-
     def list_mailings(
         self, actor: int, statuses: tuple[str, ...], order: str, offset: int, limit: int = 1
     ) -> dict:

@@ -69,7 +69,7 @@ def test_an_unexpected_failure_is_reported_without_a_trace(admin_player, driver,
     def broken(*args, **kwargs):
         raise RuntimeError("boom: secret internals")
 
-    monkeypatch.setattr(driver.runtime.api, "list_active", broken)
+    monkeypatch.setattr(driver.runtime.api, "list_mailings", broken)
     menu = admin.say("/adminmenu")[-1]
     assert admin.press(menu, "Scheduled mailings") == []
     assert admin.answer["text"] == "Something went wrong on our side. Please try again."
