@@ -137,10 +137,11 @@ class Mailing(db.Model):
     # and removes whoever changed since.
     fanout_from: Mapped[datetime | None] = mapped_column(Timestamp)
     # Who of the active subscribers get it (webapi/segments.py); NULL: all of them.
-    segment: Mapped[dict | None] = mapped_column(JSONB)
+    segment: Mapped[dict | None] = mapped_column(JSONB(none_as_null=True))
     # A sample first (webapi/services/canary.py): its settings, when its sample finished plus the
-    # wait (the rest is judged then), and when the rest was let go. NULL settings: no canary.
-    canary: Mapped[dict | None] = mapped_column(JSONB)
+    # wait (the rest is judged then), and when the rest was let go. NULL settings: no canary (None is
+    # stored as SQL NULL, never as JSON null, which the engine's `canary IS NULL` would take for one).
+    canary: Mapped[dict | None] = mapped_column(JSONB(none_as_null=True))
     canary_until: Mapped[datetime | None] = mapped_column(Timestamp)
     canary_passed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # Why a paused mailing paused ({"code": "manual" | "canary" | "auto_pause", …}); NULL otherwise.

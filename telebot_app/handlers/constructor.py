@@ -359,8 +359,11 @@ SUMMARY_LINES: list = []
 
 
 def register_summary_line(line) -> None:
-    """Let another feature module (the repeat) add a line to the menu's summary: line(ctx, draft) -> str."""
-    SUMMARY_LINES.append(line)
+    """Let another feature module (the repeat) add a line to the menu's summary: line(ctx, draft) -> str.
+
+    Once per line, however many bots a process makes (each registers its handlers again)."""
+    if line not in SUMMARY_LINES:
+        SUMMARY_LINES.append(line)
 
 
 def register_menu_action(action: str, handler) -> None:

@@ -89,6 +89,19 @@ def test_a_daily_series_from_the_constructor_then_paused_and_resumed_from_the_li
     assert "There are no recurring mailings" in admin.message(admin_menu["message_id"])["text"]
 
 
+def test_the_repeat_line_shows_once_however_many_bots_the_process_made(admin_player, driver):
+    # Each bot registers its handlers; the summary's repeat line once grew by one copy per bot made.
+    driver.restart()
+    driver.restart()
+    admin = admin_player
+    clock = clock_in(2)
+    menu = new_draft(admin, clock)
+    admin.press(menu, "🔁 Repeat")
+    admin.press(admin.message(menu["message_id"]), "Every day")
+    admin.press(admin.message(menu["message_id"]), "Until I end it")
+    assert admin.message(menu["message_id"])["text"].count("🔁 Repeats:") == 1
+
+
 def test_weekdays_with_a_count_and_a_past_last_day_refused_by_the_api_in_russian(player, make_user, api_as):
     make_user(ADMIN_ID, role="admin", first_name="Boss", language_code="ru")
     admin = player(ADMIN_ID, first_name="Boss", language_code="ru")

@@ -43,6 +43,22 @@ def _close(app, mailing_id: int, claims: list, status: str, error: str | None = 
         assert delivery_ledger.close_many(db.engine, OWNER, closings) == len(claims)
 
 
+def test_a_mailing_saved_with_no_canary_sends_to_everyone_at_once(app, subscribers, new_mailing, ledger):
+    # The bot saves a draft with "canary": null; stored as JSON null it read as a canary whose sample
+    # was never chosen, and no driver could claim a row.
+    subscribers(5)
+    m = new_mailing(canary=None)["id"]
+    with app.app_context():
+        assert db.session.execute(
+            db.text("SELECT canary IS NULL FROM mailings WHERE id = :m"), {"m": m}
+        ).scalar()
+        assert delivery_ledger.sendable_ids(db.engine) == []
+    _started(app, m)
+    with app.app_context():
+        assert delivery_ledger.sendable_ids(db.engine) == [(m, False)]
+    assert len(_claim_all(app, m, sample=False)) == 6
+
+
 @pytest.mark.parametrize(("size", "expected"), [({"count": 7}, 7), ({"percent": 10}, 5)])
 def test_the_sample_is_exact_random_and_alone_claimable_until_the_canary_passes(
     app, subscribers, new_mailing, ledger, size, expected
